@@ -1,0 +1,39 @@
+# The product's front door: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test migrate seed messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var
+
+migrate: install var
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## Sets up, migrates, seeds the demo organisation and serves http://127.0.0.1:8000
+run: seed
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Sets up and runs every test (on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
+test: install var
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Rebuilds the compiled translations after editing locale/*/LC_MESSAGES/django.po
+messages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

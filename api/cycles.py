@@ -1,0 +1,145 @@
+"""Cycles: HR creates and opens them; progress counts; the per-employee records (members)."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from org.models import Employee, Unit
+from org.services import hr_scope_units
+from processes.models import Cycle, CycleMember, RuleSet
+from processes.selectors import cycle_progress, cycles_visible_to, members_visible_to
+from processes.services.cycles import cycle_create, member_correct_reporting_line
+from workflow.engine import available_actions
+
+from .documents import AuditEventSerializer, DocumentActionsMixin, request_origin
+from .plans import EmployeeRefSerializer
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    units = serializers.PrimaryKeyRelatedField(many=True, queryset=Unit.objects.all())
+    rule_set = serializers.PrimaryKeyRelatedField(queryset=RuleSet.objects.all(), required=False, allow_null=True)
+    status = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cycle
+        fields = [
+            "id", "name", "year", "period_type", "units", "plan_deadline", "rule_set", "rules", "status",
+            "status_display", "version", "opening_total", "opening_done", "opened_at", "created_at", "allowed_actions",
+        ]
+        read_only_fields = ["rules", "version", "opening_total", "opening_done", "opened_at", "created_at"]
+
+    def validate_year(self, year: int) -> int:
+        if not 2000 <= year <= 2100:
+            raise serializers.ValidationError("2000-2100")
+        return year
+
+    def validate(self, attrs):
+        deadline, year = attrs.get("plan_deadline"), attrs.get("year")
+        if deadline and year and deadline.year not in (year, year - 1):
+            raise serializers.ValidationError({"plan_deadline": ["The plan deadline must fall in the cycle's year."]})
+        return attrs
+
+    def get_allowed_actions(self, cycle) -> list[str]:
+        return available_actions(cycle, self.context["request"].user)
+
+
+class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CycleSerializer
+    filterset_fields = ["year", "status"]
+
+    def get_queryset(self):
+        return cycles_visible_to(self.request.user).prefetch_related("units").order_by("-year", "id")
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if "units" in getattr(serializer, "fields", {}):
+            # HR chooses among the units of its own scope; others are refused as "does not exist".
+            serializer.fields["units"].child_relation.queryset = hr_scope_units(self.request.user)
+        return serializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = cycle_create(
+            actor=self.request.user, name=data["name"], year=data["year"], units=data["units"],
+            plan_deadline=data["plan_deadline"], period_type=data.get("period_type", Cycle.PeriodType.ANNUAL),
+            rule_set=data.get("rule_set"), origin=request_origin(self.request),
+        )
+
+    @extend_schema(request=None, responses=CycleSerializer)
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        response = self.transition(request, "open", comment="")
+        # Opening continues in the background: 202 says so (with the embedded eager Celery it
+        # is already done, and the body shows it).
+        response.status_code = status.HTTP_202_ACCEPTED if response.status_code == 200 else response.status_code
+        return response
+
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        return Response(cycle_progress(self.get_object()))
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        return self.history_response(request)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    employee = EmployeeRefSerializer()
+    rater = EmployeeRefSerializer(allow_null=True)
+    raters_superior = EmployeeRefSerializer(allow_null=True)
+    unit_name = serializers.CharField(source="unit.name")
+    position_title = serializers.CharField(source="position.title", allow_null=True, default=None)
+
+    class Meta:
+        model = CycleMember
+        fields = ["id", "cycle", "employee", "unit", "unit_name", "position", "position_title", "rater", "raters_superior"]
+
+
+class ReportingLineSerializer(serializers.Serializer):
+    rater = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all(), allow_null=True)
+    raters_superior = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all(), allow_null=True, required=False)
+    reason = serializers.CharField(max_length=2000)
+
+
+class MemberFilter(django_filters.FilterSet):
+    cycle = django_filters.NumberFilter(field_name="cycle_id")
+    unit = django_filters.NumberFilter(field_name="unit_id")
+    rater = django_filters.NumberFilter(field_name="rater_id")
+    employee = django_filters.NumberFilter(field_name="employee_id")
+
+    class Meta:
+        model = CycleMember
+        fields = ["cycle", "unit", "rater", "employee"]
+
+
+class MemberViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilter
+
+    def get_queryset(self):
+        return members_visible_to(self.request.user).order_by("id")
+
+    @extend_schema(request=ReportingLineSerializer, responses=MemberSerializer)
+    @action(detail=True, methods=["post"])
+    def correct_reporting_line(self, request, pk=None):
+        member = self.get_object()
+        body = ReportingLineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        member_correct_reporting_line(
+            member=member, actor=request.user, rater=body.validated_data["rater"],
+            raters_superior=body.validated_data.get("raters_superior"), reason=body.validated_data["reason"],
+            origin=request_origin(request),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=member.pk)).data)
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        return self.history_response(request)

@@ -1,0 +1,94 @@
+"""What every document resource shares: transition actions (with Idempotency-Key) and history."""
+
+from __future__ import annotations
+
+import json
+
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.authentication import TokenAuthentication
+
+from workflow import audit
+from workflow.engine import perform
+from workflow.idempotency import run_once
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        employee = getattr(user, "employee", None)
+        return employee.name if employee else (user.get_full_name() or user.username)
+
+
+class AuditEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    actor = UserRefSerializer(allow_null=True)
+    on_behalf_of = UserRefSerializer(allow_null=True)
+    at = serializers.DateTimeField()
+    comment = serializers.CharField()
+    data = serializers.JSONField()
+    channel = serializers.SerializerMethodField()
+    hash = serializers.CharField()
+
+    def get_channel(self, event) -> str:
+        return (event.origin or {}).get("channel", "")
+
+
+def request_origin(request) -> dict:
+    """Where an action came from, for the audit trail."""
+    channel = "api" if isinstance(request.successful_authenticator, TokenAuthentication) else "web"
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return {
+        "channel": channel,
+        "ip": (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+    }
+
+
+def as_json(data):
+    """Serializer output as plain JSON values (what an idempotency record keeps)."""
+    return json.loads(JSONRenderer().render(data))
+
+
+class DocumentActionsMixin:
+    """For a ModelViewSet whose get_queryset() holds only the documents the user may see
+    (others are 404), and whose detail serializer shows the document after an action."""
+
+    def transition(self, request, action: str, *, data: dict | None = None, comment: str | None = None):
+        document = self.get_object()
+        if comment is None:
+            body = CommentSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            comment = body.validated_data["comment"]
+
+        def call():
+            result = perform(
+                document, action, actor=request.user, comment=comment, data=data or {}, origin=request_origin(request)
+            )
+            fresh = self.get_queryset().get(pk=result.document.pk)
+            return 200, as_json(self.get_serializer(fresh).data)
+
+        key = request.headers.get("Idempotency-Key")
+        if key:
+            status_code, body = run_once(
+                user=request.user, key=key[:255], fingerprint=f"{request.method} {request.path}", call=call
+            )
+        else:
+            status_code, body = call()
+        return Response(body, status=status_code)
+
+    def history_response(self, request):
+        document = self.get_object()
+        events = audit.history(document.document_type, document.pk)
+        return Response(AuditEventSerializer(events, many=True).data)

@@ -1,0 +1,37 @@
+"""One place that turns every error into its HTTP answer; bad input is never a 500.
+
+400 {"errors": {field: [messages]}}; 401/403 {"detail"}; 404 {"detail"};
+409 {"detail", "code", "status", "allowed_actions"}.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from workflow.errors import InvalidTransition, NotPermitted
+
+
+def _errors_of_django(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(message) for message in messages] for field, messages in exc.message_dict.items()}
+    return {"non_field_errors": [str(message) for message in exc.messages]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, InvalidTransition):
+        return Response(
+            {"detail": str(exc.message), "code": exc.code, "status": exc.status, "allowed_actions": exc.allowed_actions},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, NotPermitted):
+        return Response({"detail": str(exc.message)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, DjangoValidationError):
+        return Response({"errors": _errors_of_django(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        detail = response.data
+        response.data = {"errors": detail if isinstance(detail, dict) else {"non_field_errors": detail}}
+    return response

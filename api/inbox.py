@@ -1,0 +1,94 @@
+"""My open tasks and my notifications."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from notifications.messages import render
+from notifications.models import Notification
+from notifications.services import notification_mark_read
+from org.services import acting_positions
+from processes.flows.base import today
+from processes.models import Plan
+from workflow.inbox import inbox_for_user
+from workflow.models import OpenTask
+
+
+def _plan_labels(ids) -> dict[int, str]:
+    return {
+        pk: f"SKP {year} — {name}"
+        for pk, year, name in Plan.objects.filter(pk__in=ids).values_list("pk", "cycle__year", "employee__name")
+    }
+
+
+# One query per document type on a page, whatever its length.
+DOCUMENT_LABELS = {"plan": _plan_labels}
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    overdue = serializers.BooleanField()
+    label = serializers.SerializerMethodField()
+    on_behalf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OpenTask
+        fields = ["id", "document_type", "document_id", "label", "role", "actions", "due_at", "overdue", "on_behalf", "created_at"]
+
+    def get_label(self, task) -> str:
+        return self.context.get("labels", {}).get(task.document_type, {}).get(task.document_id, "")
+
+    def get_on_behalf(self, task) -> bool:
+        return task.assignee_id != self.context["request"].user.pk
+
+
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        employee = getattr(user, "employee", None)
+        acting = acting_positions(employee.pk, today()) if employee else set()
+        return inbox_for_user(user, acting_position_ids=acting)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        ids_by_type: dict[str, list[int]] = {}
+        for task in page:
+            ids_by_type.setdefault(task.document_type, []).append(task.document_id)
+        labels = {kind: DOCUMENT_LABELS[kind](ids) for kind, ids in ids_by_type.items() if kind in DOCUMENT_LABELS}
+        serializer = self.get_serializer(page, many=True, context={"request": request, "labels": labels})
+        return self.get_paginated_response(serializer.data)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "event", "message", "document_type", "document_id", "data", "created_at", "read_at"]
+
+    def get_message(self, notification) -> str:
+        return render(notification.event, notification.data, translation.get_language())
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    filterset_fields = {"read_at": ["isnull"], "event": ["exact"]}
+
+    def get_queryset(self):
+        return Notification.objects.filter(recipient=self.request.user).order_by("-created_at", "-id")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        response.data["unread_count"] = self.get_queryset().filter(read_at__isnull=True).count()
+        return response
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = notification_mark_read(notification=self.get_object())
+        return Response(self.get_serializer(notification).data)

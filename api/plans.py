@@ -1,0 +1,153 @@
+"""Plans (SKP): GET list and detail, PATCH content in draft or returned, POST actions."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from processes.models import Indicator, Plan, PlanResult
+from processes.selectors import plans_visible_to
+from processes.services.plans import plan_update_content
+from workflow.engine import available_actions
+
+from .documents import AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
+
+
+class EmployeeRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    nip = serializers.CharField()
+    name = serializers.CharField()
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    aspect = serializers.ChoiceField(choices=Indicator.Aspect.choices)
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "description", "target", "aspect"]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    kind = serializers.ChoiceField(choices=PlanResult.Kind.choices)
+    supports = serializers.IntegerField(required=False, allow_null=True, source="supports_id")
+    indicators = IndicatorSerializer(many=True, required=False)
+
+    class Meta:
+        model = PlanResult
+        fields = ["id", "title", "kind", "supports", "approved", "indicators"]
+        read_only_fields = ["approved"]
+
+
+class PlanListSerializer(serializers.ModelSerializer):
+    employee = EmployeeRefSerializer()
+    rater = EmployeeRefSerializer(source="member.rater", allow_null=True)
+    unit = serializers.IntegerField(source="unit_id")
+    unit_name = serializers.CharField(source="unit.name")
+    cycle = serializers.IntegerField(source="cycle_id")
+    year = serializers.IntegerField(source="cycle.year")
+    status_display = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id", "cycle", "year", "employee", "rater", "unit", "unit_name", "status", "status_display", "version",
+            "revision", "submitted_at", "approved_at", "review_comment",
+        ]
+
+
+class PlanVersionSerializer(serializers.Serializer):
+    revision = serializers.IntegerField()
+    approved_at = serializers.DateTimeField()
+    content = serializers.JSONField()
+
+
+class PlanDetailSerializer(PlanListSerializer):
+    results = ResultSerializer(many=True, read_only=True)
+    versions = PlanVersionSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(PlanListSerializer.Meta):
+        fields = PlanListSerializer.Meta.fields + ["results", "versions", "allowed_actions"]
+
+    def get_allowed_actions(self, plan) -> list[str]:
+        return available_actions(plan, self.context["request"].user)
+
+
+class PlanContentSerializer(serializers.Serializer):
+    results = ResultSerializer(many=True)
+
+    def to_service(self) -> list[dict]:
+        return [
+            {
+                "id": item.get("id"),
+                "title": item["title"],
+                "kind": item["kind"],
+                "supports": item.get("supports_id"),
+                "indicators": [dict(indicator) for indicator in item.get("indicators", [])],
+            }
+            for item in self.validated_data["results"]
+        ]
+
+
+class PlanFilter(django_filters.FilterSet):
+    cycle = django_filters.NumberFilter(field_name="cycle_id")
+    employee = django_filters.NumberFilter(field_name="employee_id")
+    unit = django_filters.NumberFilter(field_name="unit_id")
+    status = django_filters.ChoiceFilter(choices=Plan.Status.choices)
+    rater = django_filters.NumberFilter(field_name="member__rater_id")
+
+    class Meta:
+        model = Plan
+        fields = ["cycle", "employee", "unit", "status", "rater"]
+
+
+class PlanViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = PlanFilter
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_queryset(self):
+        plans = plans_visible_to(self.request.user).order_by("id")
+        if self.action != "list":
+            plans = plans.prefetch_related("results__indicators", "versions")
+        return plans
+
+    def get_serializer_class(self):
+        return PlanListSerializer if self.action == "list" else PlanDetailSerializer
+
+    @extend_schema(request=PlanContentSerializer, responses=PlanDetailSerializer)
+    def partial_update(self, request, pk=None):
+        plan = self.get_object()
+        body = PlanContentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        plan_update_content(plan=plan, actor=request.user, results=body.to_service(), origin=request_origin(request))
+        return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
+
+    @extend_schema(request=CommentSerializer, responses=PlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self.transition(request, "submit")
+
+    @extend_schema(request=CommentSerializer, responses=PlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self.transition(request, "approve")
+
+    @extend_schema(request=CommentSerializer, responses=PlanDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        return self.transition(request, "return")
+
+    @extend_schema(request=CommentSerializer, responses=PlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        return self.transition(request, "amend")
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        return self.history_response(request)

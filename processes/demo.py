@@ -1,0 +1,117 @@
+"""The demo organisation: a city's HR agency (BKPSDM) with two divisions, and an open cycle.
+
+Built through the same CSV importer HR uses, and idempotent: running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from org.importer import COLUMNS, import_org
+from org.models import RoleAssignment, Unit
+
+from .models import Cycle, CycleRole
+from .services.cycles import cycle_create, cycle_open
+
+DEMO_PASSWORD = "demo12345"  # demo only
+
+#  unit, name, kind, parent | position, title, superior, leader | nip, name, username
+ROWS = [
+    ("PEMKOT", "Pemerintah Kota Contoh", "government", "", "", "", "", "", "", "", ""),
+    ("SETDA", "Sekretariat Daerah", "agency", "PEMKOT", "SEKDA", "Sekretaris Daerah", "", "1",
+     "197003151995031001", "Ir. Hendra Wijaya, M.Si.", "sekda"),
+    ("SETDA", "", "", "", "ORG-ANALIS", "Analis Kepegawaian Ahli Muda", "SEKDA", "",
+     "198804122012122002", "Rina Marlina, S.Psi.", "hr"),
+    ("SETDA", "", "", "", "FORUM-1", "Asisten Administrasi Umum", "SEKDA", "",
+     "197506201999031003", "Drs. Bambang Sutrisno", "forum.1"),
+    ("SETDA", "", "", "", "FORUM-2", "Kepala Bagian Organisasi", "SEKDA", "",
+     "197909092003122004", "Dewi Lestari, S.H., M.H.", "forum.2"),
+    ("SETDA", "", "", "", "FORUM-3", "Inspektur Pembantu", "SEKDA", "",
+     "198011112005011005", "Agus Salim, S.E., M.Ak.", "forum.3"),
+    ("BKPSDM", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", "agency", "PEMKOT", "KEPALA-BKPSDM",
+     "Kepala BKPSDM", "SEKDA", "1", "197208171998031006", "Dr. Siti Rahmawati, M.Si.", "kepala"),
+    ("BID-MUTASI", "Bidang Mutasi dan Promosi", "division", "BKPSDM", "KABID-MUTASI", "Kepala Bidang Mutasi dan Promosi",
+     "KEPALA-BKPSDM", "1", "198002142006041007", "Andi Pratama, S.Sos., M.AP.", "kabid.a"),
+    ("BID-MUTASI", "", "", "", "STAF-MUTASI-1", "Analis SDM Aparatur Ahli Pertama", "KABID-MUTASI", "",
+     "199103052015032008", "Putri Ayu Lestari, S.AP.", "staf.a1"),
+    ("BID-MUTASI", "", "", "", "STAF-MUTASI-2", "Pranata SDM Aparatur Terampil", "KABID-MUTASI", "",
+     "199207142019031009", "Budi Santoso, A.Md.", "staf.a2"),
+    ("BID-MUTASI", "", "", "", "STAF-MUTASI-3", "Pengadministrasi Perkantoran", "KABID-MUTASI", "",
+     "199512252022212010", "Yusuf Hidayat", "staf.a3"),
+    ("BID-BANGKOM", "Bidang Pengembangan Kompetensi", "division", "BKPSDM", "KABID-BANGKOM",
+     "Kepala Bidang Pengembangan Kompetensi", "KEPALA-BKPSDM", "1", "198106302008012011", "Maria Ulfa, S.Pd., M.M.", "kabid.b"),
+    ("BID-BANGKOM", "", "", "", "STAF-BANGKOM-1", "Widyaiswara Ahli Pertama", "KABID-BANGKOM", "",
+     "199008082016022012", "Rudi Hartono, S.Kom.", "staf.b1"),
+    ("BID-BANGKOM", "", "", "", "STAF-BANGKOM-2", "Analis SDM Aparatur Ahli Pertama", "KABID-BANGKOM", "",
+     "199302172018012013", "Fitri Handayani, S.Psi.", "staf.b2"),
+    ("BID-BANGKOM", "", "", "", "STAF-BANGKOM-3", "Pranata Komputer Terampil", "KABID-BANGKOM", "",
+     "199611302021211014", "Dimas Saputra, A.Md.Kom.", "staf.b3"),
+]
+
+DEMO_LOGINS = [
+    ("admin", "superuser"),
+    ("hr", "HR of the agency (BKPSDM)"),
+    ("sekda", "regional secretary: rater of the agency head, ratifying official"),
+    ("kepala", "head of the agency: rater of the two division heads"),
+    ("kabid.a", "head of division A (Mutasi): rater of staf.a1-a3"),
+    ("kabid.b", "head of division B (Pengembangan Kompetensi): rater of staf.b1-b3"),
+    ("staf.a1 ... staf.b3", "staff"),
+    ("forum.1, forum.2, forum.3", "the agency's review forum"),
+]
+
+
+def demo_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for unit, unit_name, kind, parent, position, title, superior, leader, nip, name, username in ROWS:
+        writer.writerow([
+            unit, unit_name, kind, parent, position, title, superior, leader, nip, name, "pns" if nip else "",
+            username, f"{username}@kinerja.example" if username else "", "id",
+        ])
+    return out.getvalue()
+
+
+def demo_plan_deadline(today: datetime.date) -> datetime.date:
+    """The end of January, as the rules set it; a demo seeded later in the year gets a month
+    from today instead (within the year), so that its tasks are not all overdue at once."""
+    january = datetime.date(today.year, 1, 31)
+    return max(january, min(today + datetime.timedelta(days=30), datetime.date(today.year, 12, 31)))
+
+
+def seed_demo(*, today: datetime.date | None = None) -> Cycle:
+    today = today or timezone.localdate()
+    User = get_user_model()
+    with transaction.atomic():
+        import_org(demo_csv())
+        admin, created = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@kinerja.example"})
+        usernames = ["admin"] + [row[10] for row in ROWS if row[10]]
+        for user in User.objects.filter(username__in=usernames):
+            if not user.has_usable_password():
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+        agency = Unit.objects.get(code="BKPSDM")
+        hr = User.objects.get(username="hr")
+        RoleAssignment.objects.get_or_create(user=hr, role=RoleAssignment.Role.HR, unit=agency)
+
+    cycle = Cycle.objects.filter(year=today.year, units=agency).first()
+    if cycle is None:
+        cycle = cycle_create(
+            actor=hr, name=f"Kinerja BKPSDM {today.year}", year=today.year, units=[agency],
+            plan_deadline=demo_plan_deadline(today), origin={"channel": "system", "source": "seed_demo"},
+        )
+    for username in ("forum.1", "forum.2", "forum.3"):
+        user = User.objects.get(username=username)
+        for code in ("BKPSDM", "BID-MUTASI", "BID-BANGKOM"):
+            CycleRole.objects.get_or_create(cycle=cycle, user=user, role=CycleRole.Role.FORUM_MEMBER, unit=Unit.objects.get(code=code))
+    CycleRole.objects.get_or_create(cycle=cycle, user=User.objects.get(username="sekda"), role=CycleRole.Role.RATIFYING_OFFICIAL, unit=None)
+    if cycle.status == Cycle.Status.DRAFT:
+        cycle = cycle_open(cycle=cycle, actor=hr, origin={"channel": "system", "source": "seed_demo"})
+    cycle.refresh_from_db()
+    return cycle

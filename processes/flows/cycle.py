@@ -1,0 +1,61 @@
+"""The cycle: HR opens it (plans are created in bulk by a Celery task), then it is open."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow import fsm
+
+from org.services import is_hr_for
+from workflow.flows import SYSTEM, Authorization, Flow, Notice, action
+
+from ..models import Cycle
+from .base import HR
+
+Status = Cycle.Status
+
+
+class CycleFlow(Flow):
+    model = Cycle
+    state = fsm.State(Status, default=Status.DRAFT)
+
+    @state.getter()
+    def _get_status(self):
+        return self.document.status
+
+    @state.setter()
+    def _set_status(self, value):
+        self.document.status = value
+
+    def authorize(self, user, role: str) -> Authorization | None:
+        if role == SYSTEM:
+            return Authorization(SYSTEM) if user is None else None
+        if role == HR and user is not None and user.is_authenticated:
+            return Authorization(HR) if is_hr_for(user, list(self.document.units.all())) else None
+        return None
+
+    def has_scope(self):
+        if not self.document.units.exists():
+            return fsm.State.CONDITION(False, _("The cycle has no units in its scope."))
+        return fsm.State.CONDITION(True)
+
+    @action(state, source=Status.DRAFT, target=Status.OPENING, role=HR, conditions=[has_scope], label=_("Open"))
+    def open(self):
+        from ..tasks import cycle_populate_task
+
+        self.set(opening_total=0, opening_done=0)
+        # Plans for tens of thousands of employees are created in a Celery task, in chunks,
+        # after this transaction commits (the task must see the cycle in "opening").
+        self.after_commit(partial(cycle_populate_task.delay, self.document.pk))
+
+    @action(state, source=Status.OPENING, target=Status.OPEN, role=SYSTEM, label=_("Finish opening"))
+    def finish_opening(self):
+        self.set(opened_at=timezone.now())
+
+    def notices(self, action: str, from_state: str) -> list[Notice]:
+        cycle = self.document
+        if action == "finish_opening" and cycle.created_by_id:
+            return [Notice(cycle.created_by_id, "cycle.ready", {"name": cycle.name, "plans": cycle.opening_done})]
+        return []

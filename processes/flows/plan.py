@@ -1,0 +1,201 @@
+"""The performance plan (SKP): draft -> submitted -> approved, or returned and resubmitted;
+an approved plan may be amended (back to draft), its approved version kept."""
+
+from __future__ import annotations
+
+import datetime
+from functools import cached_property
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow import fsm
+
+from workflow.flows import Comment, Notice, TaskSpec, action
+
+from ..models import Indicator, Plan, PlanResult, PlanVersion
+from .base import EMPLOYEE, RATER, AppraisalFlow, end_of_day
+
+Status = Plan.Status
+
+
+class PlanFlow(AppraisalFlow):
+    model = Plan
+    state = fsm.State(Status, default=Status.DRAFT)
+
+    @state.getter()
+    def _get_status(self):
+        return self.document.status
+
+    @state.setter()
+    def _set_status(self, value):
+        self.document.status = value
+
+    @classmethod
+    def lock_queryset(cls):
+        return Plan.objects.select_related(
+            "cycle", "member", "member__employee", "member__rater", "member__unit"
+        )
+
+    # Guards ---------------------------------------------------------------------------------
+    @cached_property
+    def _results(self) -> list[dict]:
+        return list(
+            PlanResult.objects.filter(plan=self.document)
+            .annotate(indicator_count=Count("indicators"))
+            .values("id", "title", "indicator_count", "supports_id", "supports__plan__employee_id", "supports__approved")
+        )
+
+    @cached_property
+    def _rater_plan_revision(self) -> int | None:
+        """The approved revision of the rater's plan in this cycle; None when the rater is not
+        in the cycle's scope (the top of the hierarchy cascades from the agency's agreement)."""
+        if self.member.rater_id is None:
+            return None
+        return (
+            Plan.objects.filter(cycle_id=self.document.cycle_id, employee_id=self.member.rater_id)
+            .values_list("revision", flat=True)
+            .first()
+        )
+
+    def has_content(self):
+        if not self._results:
+            return fsm.State.CONDITION(False, _("The plan needs at least one result with an indicator."))
+        empty = [r["title"] for r in self._results if r["indicator_count"] == 0]
+        if empty:
+            return fsm.State.CONDITION(
+                False, _("Each result needs at least one indicator; these have none: %(titles)s") % {"titles": "; ".join(empty)}
+            )
+        return fsm.State.CONDITION(True)
+
+    def rater_plan_approved(self):
+        if self._rater_plan_revision == 0:
+            return fsm.State.CONDITION(
+                False,
+                _("Your rater's plan (%(rater)s) is not approved yet; your results must support it, so submit after it is approved.")
+                % {"rater": self.member.rater.name},
+            )
+        return fsm.State.CONDITION(True)
+
+    def supports_rater_results(self):
+        if self._rater_plan_revision is None:
+            return fsm.State.CONDITION(True)
+        wrong = [
+            r["title"]
+            for r in self._results
+            if r["supports_id"] is None
+            or r["supports__plan__employee_id"] != self.member.rater_id
+            or not r["supports__approved"]
+        ]
+        if wrong:
+            return fsm.State.CONDITION(
+                False,
+                _("Each result must name the approved result of your rater's plan that it supports; these do not: %(titles)s")
+                % {"titles": "; ".join(wrong)},
+            )
+        return fsm.State.CONDITION(True)
+
+    # Actions --------------------------------------------------------------------------------
+    @action(
+        state,
+        source=[Status.DRAFT, Status.RETURNED],
+        target=Status.SUBMITTED,
+        role=EMPLOYEE,
+        conditions=[has_content, rater_plan_approved, supports_rater_results],
+        label=_("Submit"),
+    )
+    def submit(self):
+        self.set(submitted_at=timezone.now())
+
+    @action(state, source=Status.SUBMITTED, target=Status.APPROVED, role=RATER, label=_("Approve"))
+    def approve(self):
+        plan = self.document
+        now = timezone.now()
+        self.set(revision=plan.revision + 1, approved_at=now, review_comment=self.ctx.comment)
+        indicators = Indicator.objects.filter(result__plan=plan).select_related("result").order_by(
+            "result__order", "result_id", "order", "id"
+        )
+        PlanResult.objects.filter(plan=plan, approved=False).update(approved=True)
+        PlanVersion.objects.create(
+            plan=plan,
+            revision=plan.revision,
+            approved_at=now,
+            approved_by=self.ctx.actor,
+            content=plan_content(indicators),
+        )
+
+    @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED, label=_("Return"))
+    def return_(self):
+        self.set(review_comment=self.ctx.comment)
+
+    @action(state, source=Status.APPROVED, target=Status.DRAFT, role=EMPLOYEE, comment=Comment.REQUIRED, label=_("Amend"))
+    def amend(self):
+        self.set(review_comment="")
+
+    # Tasks and notices ----------------------------------------------------------------------
+    def open_tasks(self) -> list[TaskSpec]:
+        plan, member, rules = self.document, self.member, self.document.cycle.rules
+        if plan.status in (Status.DRAFT, Status.RETURNED):
+            return [employee_submit_task(plan, member, amending=plan.revision > 0)]
+        if plan.status == Status.SUBMITTED and member.rater_id is not None:
+            due = end_of_day(timezone.localdate() + datetime.timedelta(days=rules["plan_review_days"]))
+            return [
+                TaskSpec(
+                    role=RATER,
+                    actions=["approve", "return"],
+                    assignee_id=member.rater.user_id,
+                    position_id=member.rater_position_id,
+                    unit_id=plan.unit_id,
+                    due_at=due,
+                    remind_at=due - datetime.timedelta(days=rules["remind_days_before"]),
+                    escalate_at=due + datetime.timedelta(days=rules["escalate_days_after"]),
+                )
+            ]
+        return []
+
+    def notices(self, action: str, from_state: str) -> list[Notice]:
+        member = self.member
+        data = {"employee": member.employee.name, "year": self.document.cycle.year, "comment": self.ctx.comment}
+        rater_user = member.rater.user_id if member.rater_id else None
+        recipients = {
+            "submit": (rater_user, "plan.submitted"),
+            "approve": (member.employee.user_id, "plan.approved"),
+            "return": (member.employee.user_id, "plan.returned"),
+            "amend": (rater_user, "plan.amended"),
+        }
+        recipient, event = recipients[action]
+        return [Notice(recipient, event, data)] if recipient else []
+
+
+def employee_submit_task(plan: Plan, member, *, amending: bool = False) -> TaskSpec:
+    """The employee's task to submit a plan: due at the cycle's plan deadline (or, for an
+    amendment during the year, within the review period)."""
+    rules = plan.cycle.rules
+    if amending:
+        due = end_of_day(max(plan.cycle.plan_deadline, timezone.localdate() + datetime.timedelta(days=rules["plan_review_days"])))
+    else:
+        due = end_of_day(plan.cycle.plan_deadline)
+    return TaskSpec(
+        role=EMPLOYEE,
+        actions=["submit"],
+        assignee_id=member.employee.user_id,
+        unit_id=plan.unit_id,
+        due_at=due,
+        remind_at=due - datetime.timedelta(days=rules["remind_days_before"]),
+        escalate_at=due + datetime.timedelta(days=rules["escalate_days_after"]),
+    )
+
+
+def plan_content(indicators) -> dict:
+    """The plan's results and indicators as JSON (the approved version kept in PlanVersion)."""
+    results: dict[int, dict] = {}
+    for indicator in indicators:
+        result = indicator.result
+        entry = results.setdefault(
+            result.pk,
+            {"id": result.pk, "title": result.title, "kind": result.kind, "supports": result.supports_id, "indicators": []},
+        )
+        entry["indicators"].append(
+            {"id": indicator.pk, "description": indicator.description, "target": indicator.target, "aspect": indicator.aspect}
+        )
+    return {"results": list(results.values())}

@@ -1,0 +1,172 @@
+"""The one path of every state change.
+
+``perform`` is the only code that moves a document from one status to another. Views, the API,
+admin actions, Celery tasks and timers all call it. In one database transaction it:
+
+1. locks the document row (``select_for_update``), so concurrent actions on one document
+   serialise and the loser sees the new state (a clean 409), never a lost update;
+2. checks the action exists from the current state (else InvalidTransition with the actions the
+   actor may take);
+3. checks the actor holds the action's role on this document, in person or as an acting
+   official (else NotPermitted). Permission is checked before the guards so that a stranger
+   learns nothing about the document from a guard's message;
+4. checks the guards and applies the action (viewflow.fsm runs the conditions and the body);
+5. bumps the version and saves the status with the fields the action changed;
+6. appends the audit event (hash-chained per document);
+7. closes the document's open tasks and opens the next ones;
+8. writes the notifications;
+9. queues the side effects (Celery tasks, signals) to run only after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow import fsm
+
+from notifications.services import notify_bulk
+
+from . import audit
+from .errors import Conflict, InvalidTransition, NotPermitted
+from .flows import SYSTEM, Comment, Context, Flow, action_attr, action_name
+from .models import AuditEvent, OpenTask
+from .signals import transition_committed
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    document: object
+    event: AuditEvent
+
+
+def perform(
+    document,
+    action: str,
+    *,
+    actor,
+    comment: str = "",
+    data: dict | None = None,
+    origin: dict | None = None,
+    expected_version: int | None = None,
+) -> TransitionResult:
+    """Take ``action`` on ``document`` as ``actor`` (a user, or None for the system)."""
+    flow_class: type[Flow] = document.flow_class
+    attr = action_attr(action)
+    if action not in flow_class.action_names():
+        raise InvalidTransition(
+            _("Unknown action “%(action)s”.") % {"action": action},
+            status=document.status,
+            allowed_actions=flow_class(document).allowed_actions(actor),
+        )
+    context = Context(actor=actor, comment=(comment or "").strip(), data=data or {}, origin=origin or {})
+
+    with transaction.atomic():
+        locked = flow_class.lock_queryset().select_for_update(of=("self",)).get(pk=document.pk)
+        flow = flow_class(locked, context)
+        from_state = locked.status
+
+        transition = getattr(type(flow), attr)._descriptor.get_transition(from_state)
+        if transition is None:
+            raise InvalidTransition(
+                _("“%(action)s” is not possible while the document is “%(status)s”.")
+                % {"action": action, "status": locked.get_status_display()},
+                status=from_state,
+                allowed_actions=flow.allowed_actions(actor),
+            )
+        if expected_version is not None and expected_version != locked.version:
+            raise Conflict(
+                _("The document was changed by someone else; reload it and try again."),
+                status=from_state,
+                allowed_actions=flow.allowed_actions(actor),
+            )
+
+        role = transition.custom["role"]
+        authorization = flow.authorize(actor, role)
+        if authorization is None:
+            raise NotPermitted(_("You may not “%(action)s” this document.") % {"action": action})
+        context.authorization = authorization
+        if transition.custom["comment"] == Comment.REQUIRED and not context.comment:
+            raise ValidationError({"comment": [_("A comment is required for “%(action)s”.") % {"action": action}]})
+
+        try:
+            getattr(flow, attr)()
+        except fsm.TransitionConditionsUnmet as unmet:
+            raise InvalidTransition(
+                unmet.unmet_message or _("The conditions for “%(action)s” are not met.") % {"action": action},
+                status=from_state,
+                allowed_actions=flow.allowed_actions(actor),
+            ) from None
+
+        locked.version += 1
+        locked.save(update_fields={"status", "version", "updated_at", *flow.changed_fields})
+
+        now = timezone.now()
+        event = audit.append(
+            document_type=locked.document_type,
+            document_id=locked.pk,
+            action=action,
+            from_state=from_state,
+            to_state=locked.status,
+            actor_id=actor.pk if actor is not None else None,
+            on_behalf_of_id=authorization.on_behalf_of,
+            comment=context.comment,
+            data=context.data,
+            origin=context.origin or {"channel": SYSTEM if actor is None else "internal"},
+            at=now,
+        )
+
+        OpenTask.objects.filter(
+            document_type=locked.document_type, document_id=locked.pk, closed_at__isnull=True
+        ).update(closed_at=now)
+        open_tasks(locked.document_type, locked.pk, flow.open_tasks())
+
+        notify_bulk(
+            (notice, locked.document_type, locked.pk) for notice in flow.notices(action, from_state)
+        )
+
+        for callback in flow.callbacks:
+            transaction.on_commit(callback)
+        transaction.on_commit(
+            partial(
+                transition_committed.send,
+                sender=type(locked),
+                document_type=locked.document_type,
+                document_id=locked.pk,
+                action=action,
+                event_id=event.pk,
+            )
+        )
+    return TransitionResult(document=locked, event=event)
+
+
+def open_tasks(document_type: str, document_id: int, specs) -> list[OpenTask]:
+    return OpenTask.objects.bulk_create(
+        [
+            OpenTask(
+                document_type=document_type,
+                document_id=document_id,
+                role=spec.role,
+                actions=spec.actions,
+                assignee_id=spec.assignee_id,
+                position_id=spec.position_id,
+                unit_id=spec.unit_id,
+                due_at=spec.due_at,
+                remind_at=spec.remind_at,
+                escalate_at=spec.escalate_at,
+            )
+            for spec in specs
+        ]
+    )
+
+
+def available_actions(document, user) -> list[str]:
+    """What ``user`` may do with ``document`` now (for the API's and the pages' buttons)."""
+    return document.flow_class(document).allowed_actions(user)
+
+
+__all__ = ["perform", "available_actions", "TransitionResult", "action_name"]

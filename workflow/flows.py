@@ -1,0 +1,154 @@
+"""The base of every document flow: a viewflow.fsm state machine wrapped around one document.
+
+A flow declares its states with ``fsm.State`` and its actions with :func:`action`, and tells the
+engine, in the engine's own terms, who holds each role on the document (``authorize``), which
+tasks are open in each state (``open_tasks``), whom to notify (``notices``) and what to run after
+the commit (``after_commit``). The engine (workflow.engine.perform) does the rest.
+"""
+
+from __future__ import annotations
+
+import datetime
+import keyword
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+from django.db.models import QuerySet
+from viewflow import fsm
+
+SYSTEM = "system"  # the role of the timers and sweeps (actor None)
+
+
+class Comment:
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The actor may act in ``role``; ``on_behalf_of`` is the role holder's user id when the
+    actor is an acting official (Plt/Plh) or a delegate, else None."""
+
+    role: str
+    on_behalf_of: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    role: str
+    actions: list[str]
+    assignee_id: int | None
+    position_id: int | None = None
+    unit_id: int | None = None
+    due_at: datetime.datetime | None = None
+    remind_at: datetime.datetime | None = None
+    escalate_at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    recipient_id: int
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What the caller brings to one transition."""
+
+    actor: Any = None  # a user, or None for the system
+    comment: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, Any] = field(default_factory=dict)
+    authorization: Authorization | None = None
+
+
+def action(
+    state: fsm.State,
+    *,
+    source,
+    target=fsm.base.DEFAULT,
+    role: str,
+    comment: str = Comment.OPTIONAL,
+    conditions: list[Callable] | None = None,
+    label: str | None = None,
+):
+    """Declare an action: an fsm transition that one role may take, with its comment rule.
+
+    The fsm ``permission`` is a query the engine does not trust alone: the engine calls
+    ``authorize`` itself to learn on whose behalf the actor acts.
+    """
+    return state.transition(
+        source=source,
+        target=target,
+        label=label,
+        conditions=conditions,
+        permission=lambda flow, user: flow.authorize(user, role) is not None,
+        custom={"role": role, "comment": comment},
+    )
+
+
+def action_attr(name: str) -> str:
+    """The method name of an action: ``return`` is a Python keyword, so it is spelled ``return_``."""
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+def action_name(attr: str) -> str:
+    return attr.rstrip("_")
+
+
+class Flow:
+    """Subclasses set ``model`` and declare ``state = fsm.State(Model.Status, default=...)`` with a
+    getter and setter on ``document.status``."""
+
+    model: ClassVar[type]
+    state: ClassVar[fsm.State]
+
+    def __init__(self, document, context: Context | None = None):
+        self.document = document
+        self.ctx = context or Context()
+        # Fields of the document the action changed, saved with the status and version.
+        self.changed_fields: set[str] = set()
+        self.callbacks: list[Callable[[], None]] = []
+
+    # The engine's questions; subclasses answer them.
+    @classmethod
+    def lock_queryset(cls) -> QuerySet:
+        """The query that locks the document; select_related what authorize() needs."""
+        return cls.model.objects.all()
+
+    def authorize(self, user, role: str) -> Authorization | None:
+        raise NotImplementedError  # pragma: no cover - every flow defines it
+
+    def open_tasks(self) -> list[TaskSpec]:
+        return []
+
+    def notices(self, action: str, from_state: str) -> list[Notice]:
+        return []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Queue work to run once the transition has committed (Celery tasks, signals)."""
+        self.callbacks.append(callback)
+
+    def set(self, **fields) -> None:
+        """Change fields of the document within an action (saved by the engine)."""
+        for name, value in fields.items():
+            setattr(self.document, name, value)
+        self.changed_fields.update(fields)
+
+    # Introspection used by the engine and the API.
+    @classmethod
+    def transitions_from(cls, status: str):
+        return cls.state.get_outgoing_transitions(status)
+
+    @classmethod
+    def action_names(cls) -> list[str]:
+        return sorted({action_name(method.slug) for method in cls.state.get_transitions()})
+
+    def allowed_actions(self, user) -> list[str]:
+        """Actions the user may take from the current state (guards not evaluated)."""
+        names = []
+        for transition in self.transitions_from(self.document.status):
+            if self.authorize(user, transition.custom["role"]) is not None:
+                names.append(action_name(transition.func.__name__))
+        return sorted(set(names))
