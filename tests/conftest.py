@@ -1,0 +1,139 @@
+"""Role fixtures on a small organisation, and helpers that read as the domain does.
+
+    agency (head: kepala; rater: sekda outside the scope)
+    └── division (head: kabid, rated by kepala)
+        ├── staff: employee, colleague (rated by kabid)
+    other division (head: other_kabid, rated by kepala) with other_employee
+
+``rater`` is kabid, ``raters_superior`` is kepala.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from processes.models import Cycle, CycleRole, Plan
+from processes.services.cycles import cycle_create, cycle_open
+from workflow.engine import perform
+
+from .factories import (
+    EmployeeFactory,
+    IndicatorFactory,
+    PlanResultFactory,
+    PositionFactory,
+    RoleAssignmentFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class Org:
+    government: object
+    agency: object
+    division: object
+    other_division: object
+    sekda: object
+    kepala: object
+    kabid: object
+    employee: object
+    colleague: object
+    other_kabid: object
+    other_employee: object
+    hr: object
+    forum_member: object
+
+
+@pytest.fixture
+def org(db) -> Org:
+    government = UnitFactory(code="GOV", name="Pemerintah Kota", kind="government")
+    agency = UnitFactory(code="AGENCY", name="Badan", kind="agency", parent=government)
+    division = UnitFactory(code="DIV-A", name="Bidang A", parent=agency)
+    other_division = UnitFactory(code="DIV-B", name="Bidang B", parent=agency)
+    secretariat = UnitFactory(code="SETDA", name="Sekretariat", kind="agency", parent=government)
+
+    sekda = EmployeeFactory(name="Sekda", user__username="sekda", position__unit=secretariat, position__is_unit_leader=True)
+    kepala = EmployeeFactory(
+        name="Kepala", user__username="kepala", position__unit=agency, position__superior=sekda.position,
+        position__is_unit_leader=True,
+    )
+    kabid = EmployeeFactory(
+        name="Kabid A", user__username="kabid", position__unit=division, position__superior=kepala.position,
+        position__is_unit_leader=True,
+    )
+    employee = EmployeeFactory(name="Staf A1", user__username="employee", position__unit=division, position__superior=kabid.position)
+    colleague = EmployeeFactory(name="Staf A2", user__username="colleague", position__unit=division, position__superior=kabid.position)
+    other_kabid = EmployeeFactory(
+        name="Kabid B", user__username="other_kabid", position__unit=other_division, position__superior=kepala.position,
+        position__is_unit_leader=True,
+    )
+    other_employee = EmployeeFactory(
+        name="Staf B1", user__username="other_employee", position__unit=other_division, position__superior=other_kabid.position
+    )
+    hr = UserFactory(username="hr")
+    RoleAssignmentFactory(user=hr, unit=agency)
+    forum_member = UserFactory(username="forum")
+    return Org(
+        government, agency, division, other_division, sekda, kepala, kabid, employee, colleague, other_kabid,
+        other_employee, hr, forum_member,
+    )
+
+
+@pytest.fixture
+def cycle(org, django_capture_on_commit_callbacks) -> Cycle:
+    """An opened cycle for the agency: every employee in scope has a draft plan."""
+    created = cycle_create(
+        actor=org.hr, name="Kinerja 2026", year=2026, units=[org.agency], plan_deadline=datetime.date(2026, 1, 31)
+    )
+    CycleRole.objects.create(cycle=created, user=org.forum_member, role=CycleRole.Role.FORUM_MEMBER, unit=org.division)
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle_open(cycle=created, actor=org.hr)
+    created.refresh_from_db()
+    return created
+
+
+def plan_of(cycle: Cycle, employee) -> Plan:
+    return Plan.objects.select_related("member").get(cycle=cycle, employee=employee)
+
+
+def fill_plan(plan: Plan, *, supports=None, results: int = 1):
+    """Give a plan results, each with one indicator; ``supports`` is the rater's result."""
+    created = []
+    for _ in range(results):
+        result = PlanResultFactory(plan=plan, supports=supports)
+        IndicatorFactory(result=result)
+        created.append(result)
+    return created
+
+
+def approve_plan(plan: Plan, *, rater_user, employee_user):
+    perform(plan, "submit", actor=employee_user)
+    return perform(plan, "approve", actor=rater_user).document
+
+
+@pytest.fixture
+def approved_chain(org, cycle):
+    """kepala's and kabid's plans approved, so kabid's subordinates can cascade from kabid's."""
+    kepala_plan = plan_of(cycle, org.kepala)
+    (kepala_result,) = fill_plan(kepala_plan)
+    approve_plan(kepala_plan, rater_user=org.sekda.user, employee_user=org.kepala.user)
+    kabid_plan = plan_of(cycle, org.kabid)
+    (kabid_result,) = fill_plan(kabid_plan, supports=kepala_result)
+    approve_plan(kabid_plan, rater_user=org.kepala.user, employee_user=org.kabid.user)
+    kabid_result.refresh_from_db()
+    return {"kepala_plan": kepala_plan, "kepala_result": kepala_result, "kabid_plan": kabid_plan, "kabid_result": kabid_result}
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
