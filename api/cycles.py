@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,11 +12,13 @@ from rest_framework.response import Response
 from org.models import Employee, Unit
 from org.services import hr_scope_units
 from processes.models import Cycle, CycleMember, RuleSet
-from processes.selectors import cycle_progress, cycles_visible_to, members_visible_to
+from processes.selectors import cycle_progress, cycles_visible_to, is_hr, members_visible_to
 from processes.services.cycles import cycle_create, member_correct_reporting_line
 from workflow.engine import available_actions
+from workflow.errors import NotPermitted
 
 from .documents import AuditEventSerializer, DocumentActionsMixin, request_origin
+from .filters import IdFilter, YearFilter
 from .plans import EmployeeRefSerializer
 
 
@@ -49,19 +52,37 @@ class CycleSerializer(serializers.ModelSerializer):
         return available_actions(cycle, self.context["request"].user)
 
 
+class CycleFilter(django_filters.FilterSet):
+    year = YearFilter()
+    status = django_filters.ChoiceFilter(choices=Cycle.Status.choices)
+
+    class Meta:
+        model = Cycle
+        fields = ["year", "status"]
+
+
 class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CycleSerializer
-    filterset_fields = ["year", "status"]
+    filterset_class = CycleFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Cycle.objects.none()
         return cycles_visible_to(self.request.user).prefetch_related("units").order_by("-year", "id")
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
-        if "units" in getattr(serializer, "fields", {}):
+        if "units" in getattr(serializer, "fields", {}) and not getattr(self, "swagger_fake_view", False):
             # HR chooses among the units of its own scope; others are refused as "does not exist".
             serializer.fields["units"].child_relation.queryset = hr_scope_units(self.request.user)
         return serializer
+
+    def create(self, request, *args, **kwargs):
+        # Refuse a non-HR user plainly (403) before the body's units are looked up in a scope
+        # that, for them, is empty.
+        if not is_hr(request.user):
+            raise NotPermitted(_("Only HR may create a cycle."))
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -109,10 +130,10 @@ class ReportingLineSerializer(serializers.Serializer):
 
 
 class MemberFilter(django_filters.FilterSet):
-    cycle = django_filters.NumberFilter(field_name="cycle_id")
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    rater = django_filters.NumberFilter(field_name="rater_id")
-    employee = django_filters.NumberFilter(field_name="employee_id")
+    cycle = IdFilter(field_name="cycle_id")
+    unit = IdFilter(field_name="unit_id")
+    rater = IdFilter(field_name="rater_id")
+    employee = IdFilter(field_name="employee_id")
 
     class Meta:
         model = CycleMember
@@ -124,6 +145,8 @@ class MemberViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retrieve
     filterset_class = MemberFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CycleMember.objects.none()
         return members_visible_to(self.request.user).order_by("id")
 
     @extend_schema(request=ReportingLineSerializer, responses=MemberSerializer)

@@ -14,6 +14,7 @@ from processes.services.plans import plan_update_content
 from workflow.engine import available_actions
 
 from .documents import AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
+from .filters import MAX_ID, IdFilter
 
 
 class EmployeeRefSerializer(serializers.Serializer):
@@ -23,7 +24,7 @@ class EmployeeRefSerializer(serializers.Serializer):
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False)
+    id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     aspect = serializers.ChoiceField(choices=Indicator.Aspect.choices)
 
     class Meta:
@@ -32,9 +33,9 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class ResultSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False)
+    id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     kind = serializers.ChoiceField(choices=PlanResult.Kind.choices)
-    supports = serializers.IntegerField(required=False, allow_null=True, source="supports_id")
+    supports = serializers.IntegerField(required=False, allow_null=True, source="supports_id", min_value=1, max_value=MAX_ID)
     indicators = IndicatorSerializer(many=True, required=False)
 
     class Meta:
@@ -95,11 +96,11 @@ class PlanContentSerializer(serializers.Serializer):
 
 
 class PlanFilter(django_filters.FilterSet):
-    cycle = django_filters.NumberFilter(field_name="cycle_id")
-    employee = django_filters.NumberFilter(field_name="employee_id")
-    unit = django_filters.NumberFilter(field_name="unit_id")
+    cycle = IdFilter(field_name="cycle_id")
+    employee = IdFilter(field_name="employee_id")
+    unit = IdFilter(field_name="unit_id")
     status = django_filters.ChoiceFilter(choices=Plan.Status.choices)
-    rater = django_filters.NumberFilter(field_name="member__rater_id")
+    rater = IdFilter(field_name="member__rater_id")
 
     class Meta:
         model = Plan
@@ -111,6 +112,8 @@ class PlanViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveMo
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator, not a user
+            return Plan.objects.none()
         plans = plans_visible_to(self.request.user).order_by("id")
         if self.action != "list":
             plans = plans.prefetch_related("results__indicators", "versions")

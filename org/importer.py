@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Employee, Position, Unit
+from .services import repath_units
 from .validators import validate_nip
 
 COLUMNS = [
@@ -163,14 +164,23 @@ def _check_references(plan: _Plan) -> None:
             plan.error(unit["line"], _("parent unit %(parent)s is neither in the file nor in the database") % {"parent": unit["parent"]})
         if unit["parent"] == code:
             plan.error(unit["line"], _("unit %(code)s cannot be its own parent") % {"code": code})
-    for code in plan.units:  # cycles in the file's tree
-        seen, current = set(), code
-        while current in plan.units and plan.units[current]["parent"]:
+    # Cycles in the tree the import would make: parents from the file where it names them,
+    # else from the database (a unit moved under its own descendant).
+    db_parent = dict(Unit.objects.filter(parent__isnull=False).values_list("code", "parent__code"))
+
+    def parent_of(code: str) -> str:
+        if code in plan.units and plan.units[code]["parent"]:
+            return plan.units[code]["parent"]
+        return db_parent.get(code, "") if code not in plan.units else ""
+
+    for code in plan.units:
+        seen, current = {code}, parent_of(code)
+        while current:
             if current in seen:
-                plan.error(plan.units[code]["line"], _("unit %(code)s is inside its own subtree") % {"code": code})
+                plan.error(plan.units[code]["line"], _("unit %(code)s would be inside its own subtree") % {"code": code})
                 break
             seen.add(current)
-            current = plan.units[current]["parent"]
+            current = parent_of(current)
     superiors = {p["superior"] for p in plan.positions.values() if p["superior"]}
     known_positions = set(plan.positions) | set(Position.objects.filter(code__in=superiors).values_list("code", flat=True))
     for code, position in plan.positions.items():
@@ -239,16 +249,13 @@ def _apply_units(plan: _Plan, report: ImportReport) -> None:
             values["name"] = data["name"]
         if data.get("kind"):
             values["kind"] = data["kind"]
-        old_path = unit.path
         _save_if_changed(unit, values, report, "units")
         existing[code] = unit
-        if old_path and old_path != unit.path:  # moved: re-path its subtree
-            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).order_by("path"):
-                child.save()
         done.add(code)
 
     for code in plan.units:
         apply(code)
+    repath_units()  # moved units take their subtrees with them
 
 
 def _apply_positions(plan: _Plan, report: ImportReport) -> None:

@@ -10,6 +10,7 @@ import datetime
 import io
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -90,7 +91,11 @@ def seed_demo(*, today: datetime.date | None = None) -> Cycle:
     User = get_user_model()
     with transaction.atomic():
         import_org(demo_csv())
-        admin, created = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@kinerja.example"})
+        User.objects.get_or_create(
+            username="admin",
+            # An unusable password, so that the loop below gives it the demo password.
+            defaults={"is_staff": True, "is_superuser": True, "email": "admin@kinerja.example", "password": make_password(None)},
+        )
         usernames = ["admin"] + [row[10] for row in ROWS if row[10]]
         for user in User.objects.filter(username__in=usernames):
             if not user.has_usable_password():

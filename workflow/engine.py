@@ -71,10 +71,11 @@ def perform(
         from_state = locked.status
 
         transition = getattr(type(flow), attr)._descriptor.get_transition(from_state)
+        label = flow_class.action_label(action)
         if transition is None:
             raise InvalidTransition(
                 _("“%(action)s” is not possible while the document is “%(status)s”.")
-                % {"action": action, "status": locked.get_status_display()},
+                % {"action": label, "status": locked.get_status_display()},
                 status=from_state,
                 allowed_actions=flow.allowed_actions(actor),
             )
@@ -88,16 +89,16 @@ def perform(
         role = transition.custom["role"]
         authorization = flow.authorize(actor, role)
         if authorization is None:
-            raise NotPermitted(_("You may not “%(action)s” this document.") % {"action": action})
+            raise NotPermitted(_("You may not “%(action)s” this document.") % {"action": label})
         context.authorization = authorization
         if transition.custom["comment"] == Comment.REQUIRED and not context.comment:
-            raise ValidationError({"comment": [_("A comment is required for “%(action)s”.") % {"action": action}]})
+            raise ValidationError({"comment": [_("A comment is required for “%(action)s”.") % {"action": label}]})
 
         try:
             getattr(flow, attr)()
         except fsm.TransitionConditionsUnmet as unmet:
             raise InvalidTransition(
-                unmet.unmet_message or _("The conditions for “%(action)s” are not met.") % {"action": action},
+                unmet.unmet_message or _("The conditions for “%(action)s” are not met.") % {"action": label},
                 status=from_state,
                 allowed_actions=flow.allowed_actions(actor),
             ) from None

@@ -142,6 +142,14 @@ class Flow:
         return cls.state.get_outgoing_transitions(status)
 
     @classmethod
+    def action_label(cls, name: str) -> str:
+        """The action's translated label ("Ajukan" for submit), for messages to people."""
+        method = getattr(cls, action_attr(name), None)
+        for transition in method.get_transitions() if method is not None else []:
+            return str(transition.label)
+        return name
+
+    @classmethod
     def action_names(cls) -> list[str]:
         return sorted({action_name(method.slug) for method in cls.state.get_transitions()})
 

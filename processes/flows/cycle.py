@@ -6,6 +6,7 @@ from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
 from org.services import is_hr_for
@@ -41,7 +42,7 @@ class CycleFlow(Flow):
             return fsm.State.CONDITION(False, _("The cycle has no units in its scope."))
         return fsm.State.CONDITION(True)
 
-    @action(state, source=Status.DRAFT, target=Status.OPENING, role=HR, conditions=[has_scope], label=_("Open"))
+    @action(state, source=Status.DRAFT, target=Status.OPENING, role=HR, conditions=[has_scope], label=gettext_lazy("Open"))
     def open(self):
         from ..tasks import cycle_populate_task
 
@@ -50,7 +51,7 @@ class CycleFlow(Flow):
         # after this transaction commits (the task must see the cycle in "opening").
         self.after_commit(partial(cycle_populate_task.delay, self.document.pk))
 
-    @action(state, source=Status.OPENING, target=Status.OPEN, role=SYSTEM, label=_("Finish opening"))
+    @action(state, source=Status.OPENING, target=Status.OPEN, role=SYSTEM, label=gettext_lazy("Finish opening"))
     def finish_opening(self):
         self.set(opened_at=timezone.now())
 

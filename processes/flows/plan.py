@@ -9,6 +9,7 @@ from functools import cached_property
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
 from workflow.flows import Comment, Notice, TaskSpec, action
@@ -102,12 +103,12 @@ class PlanFlow(AppraisalFlow):
         target=Status.SUBMITTED,
         role=EMPLOYEE,
         conditions=[has_content, rater_plan_approved, supports_rater_results],
-        label=_("Submit"),
+        label=gettext_lazy("Submit"),
     )
     def submit(self):
         self.set(submitted_at=timezone.now())
 
-    @action(state, source=Status.SUBMITTED, target=Status.APPROVED, role=RATER, label=_("Approve"))
+    @action(state, source=Status.SUBMITTED, target=Status.APPROVED, role=RATER, label=gettext_lazy("Approve"))
     def approve(self):
         plan = self.document
         now = timezone.now()
@@ -124,11 +125,11 @@ class PlanFlow(AppraisalFlow):
             content=plan_content(indicators),
         )
 
-    @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED, label=_("Return"))
+    @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED, label=gettext_lazy("Return"))
     def return_(self):
         self.set(review_comment=self.ctx.comment)
 
-    @action(state, source=Status.APPROVED, target=Status.DRAFT, role=EMPLOYEE, comment=Comment.REQUIRED, label=_("Amend"))
+    @action(state, source=Status.APPROVED, target=Status.DRAFT, role=EMPLOYEE, comment=Comment.REQUIRED, label=gettext_lazy("Amend"))
     def amend(self):
         self.set(review_comment="")
 

@@ -77,7 +77,8 @@ def _validate(plan: Plan, results: list[dict], existing: dict[int, PlanResult]) 
         if item.get("id") and item["id"] not in existing:
             errors[f"results[{index}].id"] = [_("This result is not part of this plan.")]
         for position, indicator in enumerate(item.get("indicators", [])):
-            if indicator.get("id") and existing_indicators.get(indicator["id"]) != item.get("id"):
+            # An indicator id must be one of this very result's (a new result has none).
+            if indicator.get("id") and (item.get("id") is None or existing_indicators.get(indicator["id"]) != item["id"]):
                 errors[f"results[{index}].indicators[{position}].id"] = [_("This indicator is not part of this result.")]
 
     kept_ids = {item.get("id") for item in results}
