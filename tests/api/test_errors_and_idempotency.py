@@ -177,3 +177,14 @@ def test_an_out_of_range_supports_id_is_a_400(org, cycle):
     body = {"results": [result_body(supports=99999999999999999999)]}
     response = safe_client(org.employee.user).patch(plan_url(plan_of(cycle, org.employee)), body, format="json")
     assert response.status_code == 400
+
+
+def test_a_404_says_not_found_in_the_users_language_without_naming_the_model(org, cycle):
+    from ..conftest import client_for
+
+    client = client_for(org.employee.user)
+    indonesian = client.get("/api/v1/plans/999999/", HTTP_ACCEPT_LANGUAGE="id")
+    english = client.get("/api/v1/plans/999999/", HTTP_ACCEPT_LANGUAGE="en")
+    assert indonesian.status_code == english.status_code == 404
+    assert english.json() == {"detail": "Not found."}
+    assert indonesian.json()["detail"] != "Not found." and "Plan" not in indonesian.json()["detail"]
