@@ -88,6 +88,14 @@ def action(
     )
 
 
+def document_state(states, *, default) -> fsm.State:
+    """The fsm state of a flow, kept in its document's ``status`` field."""
+    state = fsm.State(states, default=default)
+    state.getter()(lambda flow: flow.document.status)
+    state.setter()(lambda flow, value: setattr(flow.document, "status", value))
+    return state
+
+
 def action_attr(name: str) -> str:
     """The method name of an action: ``return`` is a Python keyword, so it is spelled ``return_``."""
     return f"{name}_" if keyword.iskeyword(name) else name
@@ -98,8 +106,7 @@ def action_name(attr: str) -> str:
 
 
 class Flow:
-    """Subclasses set ``model`` and declare ``state = fsm.State(Model.Status, default=...)`` with a
-    getter and setter on ``document.status``."""
+    """Subclasses set ``model`` and declare ``state = document_state(Model.Status, default=...)``."""
 
     model: ClassVar[type]
     state: ClassVar[fsm.State]
@@ -118,7 +125,9 @@ class Flow:
         return cls.model.objects.all()
 
     def authorize(self, user, role: str) -> Authorization | None:
-        raise NotImplementedError  # pragma: no cover - every flow defines it
+        """Whether ``user`` holds ``role`` on this document (and on whose behalf). A flow that
+        does not say denies everybody: permission is never granted by omission."""
+        return None
 
     def open_tasks(self) -> list[TaskSpec]:
         return []

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
 from org.services import is_hr_for
-from workflow.flows import SYSTEM, Authorization, Flow, Notice, action
+from workflow.flows import document_state, SYSTEM, Authorization, Flow, Notice, action
 
 from ..models import Cycle
 from .base import HR
@@ -20,15 +20,7 @@ Status = Cycle.Status
 
 class CycleFlow(Flow):
     model = Cycle
-    state = fsm.State(Status, default=Status.DRAFT)
-
-    @state.getter()
-    def _get_status(self):
-        return self.document.status
-
-    @state.setter()
-    def _set_status(self, value):
-        self.document.status = value
+    state = document_state(Status, default=Status.DRAFT)
 
     def authorize(self, user, role: str) -> Authorization | None:
         if role == SYSTEM:

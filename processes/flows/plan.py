@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
-from workflow.flows import Comment, Notice, TaskSpec, action
+from workflow.flows import document_state, Comment, Notice, TaskSpec, action
 
 from ..models import Indicator, Plan, PlanResult, PlanVersion
 from .base import EMPLOYEE, RATER, AppraisalFlow, end_of_day
@@ -22,15 +22,7 @@ Status = Plan.Status
 
 class PlanFlow(AppraisalFlow):
     model = Plan
-    state = fsm.State(Status, default=Status.DRAFT)
-
-    @state.getter()
-    def _get_status(self):
-        return self.document.status
-
-    @state.setter()
-    def _set_status(self, value):
-        self.document.status = value
+    state = document_state(Status, default=Status.DRAFT)
 
     @classmethod
     def lock_queryset(cls):
