@@ -11,7 +11,12 @@ from rest_framework.response import Response
 
 from org.models import Employee, Unit
 from org.services import hr_scope_units
-from processes.models import Cycle, CycleMember, RuleSet
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+
+from processes.models import PERIODS, Cycle, CycleMember, RuleSet
+from processes.services.documents import ratified_results, results_csv, results_xlsx
+from processes.services.scoring import evaluation_start
 from processes.selectors import cycle_progress, cycles_visible_to, is_hr, members_visible_to
 from processes.services.cycles import cycle_create, member_correct_reporting_line
 from workflow.engine import available_actions
@@ -50,6 +55,10 @@ class CycleSerializer(serializers.ModelSerializer):
 
     def get_allowed_actions(self, cycle) -> list[str]:
         return available_actions(cycle, self.context["request"].user)
+
+
+class EvaluationSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=PERIODS)
 
 
 class CycleFilter(django_filters.FilterSet):
@@ -104,6 +113,54 @@ class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListMod
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
         return Response(cycle_progress(self.get_object()))
+
+    @extend_schema(request=EvaluationSerializer, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def evaluations(self, request, pk=None):
+        """HR starts an evaluation period (Q1-Q4 or annual); repeating it creates nothing twice."""
+        cycle = self.get_object()
+        body = EvaluationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        evaluation, reviews, assessments = evaluation_start(
+            cycle=cycle, period=body.validated_data["period"], actor=request.user, origin=request_origin(request)
+        )
+        return Response(
+            {"id": evaluation.pk, "period": evaluation.period, "unit_reviews_created": reviews,
+             "assessments_created": assessments,
+             "unit_reviews": evaluation.unit_reviews.count(), "assessments": evaluation.assessments.count()},
+            status=status.HTTP_201_CREATED if (reviews or assessments) else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=None, responses=CycleSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self.transition(request, "close", comment="")
+
+    def _results(self, request):
+        cycle = self.get_object()
+        unit = request.query_params.get("unit")
+        period = request.query_params.get("period")
+        if (unit and not (unit.isdigit() and len(unit) < 19)) or (period and period not in dict(PERIODS)):
+            raise ValidationError({"unit": ["A unit id."]} if unit and not unit.isdigit() else {"period": ["Q1-Q4 or annual."]})
+        return cycle, ratified_results(cycle, unit_id=int(unit) if unit else None, period=period)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"results\.xlsx", url_name="results-xlsx")
+    def results_xlsx(self, request, pk=None):
+        """Ratified results as XLSX (for the performance allowance and the national HR system)."""
+        cycle, results = self._results(request)
+        response = HttpResponse(results_xlsx(results), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="hasil-kinerja-{cycle.year}-{cycle.pk}.xlsx"'
+        return response
+
+    @extend_schema(responses={(200, "text/csv"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"results\.csv", url_name="results-csv")
+    def results_csv(self, request, pk=None):
+        """Ratified results as CSV (UTF-8)."""
+        cycle, results = self._results(request)
+        response = HttpResponse(results_csv(results), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="hasil-kinerja-{cycle.year}-{cycle.pk}.csv"'
+        return response
 
     @extend_schema(responses=AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"])

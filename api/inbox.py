@@ -13,7 +13,7 @@ from notifications.models import Notification
 from notifications.services import notification_mark_read
 from org.services import acting_positions
 from processes.flows.base import today
-from processes.models import Plan
+from processes.models import Assessment, MonthlyReport, Objection, Plan, UnitReview
 from workflow.inbox import inbox_for_user
 from workflow.models import OpenTask
 
@@ -25,8 +25,41 @@ def _plan_labels(ids) -> dict[int, str]:
     }
 
 
+def _report_labels(ids) -> dict[int, str]:
+    return {
+        pk: f"{month:02d}/{year} — {name}"
+        for pk, month, year, name in MonthlyReport.objects.filter(pk__in=ids).values_list("pk", "month", "cycle__year", "employee__name")
+    }
+
+
+def _assessment_labels(ids) -> dict[int, str]:
+    return {
+        pk: f"{period} {year} — {name}"
+        for pk, period, year, name in Assessment.objects.filter(pk__in=ids).values_list("pk", "period", "cycle__year", "employee__name")
+    }
+
+
+def _review_labels(ids) -> dict[int, str]:
+    return {
+        pk: f"{period} {year} — {unit}"
+        for pk, period, year, unit in UnitReview.objects.filter(pk__in=ids).values_list("pk", "period", "cycle__year", "unit__name")
+    }
+
+
+def _objection_labels(ids) -> dict[int, str]:
+    return {
+        pk: f"{period} {year} — {name}"
+        for pk, period, year, name in Objection.objects.filter(pk__in=ids).values_list(
+            "pk", "assessment__period", "cycle__year", "employee__name"
+        )
+    }
+
+
 # One query per document type on a page, whatever its length.
-DOCUMENT_LABELS = {"plan": _plan_labels}
+DOCUMENT_LABELS = {
+    "plan": _plan_labels, "report": _report_labels, "assessment": _assessment_labels,
+    "unit_review": _review_labels, "objection": _objection_labels,
+}
 
 
 class TaskSerializer(serializers.ModelSerializer):

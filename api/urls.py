@@ -5,12 +5,20 @@ from rest_framework.routers import DefaultRouter
 from .accounts import MeView, TokenView
 from .cycles import CycleViewSet, MemberViewSet
 from .inbox import NotificationViewSet, TaskViewSet
+from .objections import ObjectionViewSet
 from .plans import PlanViewSet
+from .reports import ReportViewSet
+from .scoring import AssessmentViewSet, UnitReviewViewSet
 
-router = DefaultRouter()
+# The trailing slash is optional: `/cycles/1/results.xlsx` and `/plans/1/submit/` both work.
+router = DefaultRouter(trailing_slash="/?")
 router.register("cycles", CycleViewSet, basename="cycle")
 router.register("cycle-members", MemberViewSet, basename="cycle-member")
 router.register("plans", PlanViewSet, basename="plan")
+router.register("reports", ReportViewSet, basename="report")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("unit-reviews", UnitReviewViewSet, basename="unit-review")
+router.register("objections", ObjectionViewSet, basename="objection")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("notifications", NotificationViewSet, basename="notification")
 

@@ -13,6 +13,17 @@ MESSAGES = {
     "cycle.opened": _("The performance cycle %(year)s is open: draft your performance plan (SKP)."),
     "cycle.ready": _("Cycle %(name)s is open: %(plans)s plans were created."),
     "member.rater_changed": _("You are now the rater of %(employee)s for the cycle %(year)s."),
+    "report.submitted": _("%(employee)s submitted the monthly report %(month)s/%(year)s."),
+    "report.accepted": _("Your monthly report %(month)s/%(year)s was accepted. %(comment)s"),
+    "report.returned": _("Your monthly report %(month)s/%(year)s was returned for correction: %(comment)s"),
+    "unit_review.ready": _("The predicate of %(unit)s (%(period)s %(year)s) is set: %(predicate)s. The forum can review the unit."),
+    "assessment.issued": _("Your performance result %(period)s %(year)s is issued: %(predicate)s. You may object until %(deadline)s."),
+    "assessment.adjusted": _("The forum changed the predicate of %(employee)s (%(period)s %(year)s) to %(predicate)s: %(comment)s"),
+    "assessment.objection_decided": _("The objection of %(employee)s (%(period)s %(year)s) is decided; the final predicate is %(predicate)s."),
+    "assessment.ratified": _("Your performance result %(period)s %(year)s is ratified: %(predicate)s."),
+    "objection.filed": _("%(employee)s objects to the result %(period)s %(year)s; you decide the objection."),
+    "objection.explanation_requested": _("%(employee)s objects to the result %(period)s %(year)s; give your explanation."),
+    "objection.decided": _("Your objection to the result %(period)s %(year)s is decided: %(outcome)s."),
 }
 
 

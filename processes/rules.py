@@ -7,6 +7,7 @@ set (a new regulation) changes new cycles only, never a running one.
 from __future__ import annotations
 
 import copy
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -14,19 +15,72 @@ from django.utils.translation import gettext as _
 RATINGS = ["above", "as_expected", "below"]
 EMPLOYEE_PREDICATES = ["very_good", "good", "needs_improvement", "poor", "very_poor"]
 UNIT_PREDICATES = ["outstanding", "good", "needs_improvement", "poor", "very_poor"]
+CORE_VALUES = ["service_orientation", "accountability", "competence", "harmony", "loyalty", "adaptability", "collaboration"]
+DISTRIBUTION_OPS = ["most", "at_least_share", "at_most_share", "at_least_count", "at_most_count"]
 
-# PermenPANRB 6/2022 and SE MenPANRB 3/2023, as in shared/domain.md.
+
+def _rule(op: str, predicates: list[str], value: float | int | None = None) -> dict:
+    rule = {"op": op, "predicates": predicates}
+    if value is not None:
+        rule["value"] = value
+    return rule
+
+
+# PermenPANRB 6/2022, SE MenPANRB 3/2023 and PP 30/2019, as shared/domain.md sets them out.
 DEFAULT_RULES = {
     "regulation": "PermenPANRB 6/2022; SE MenPANRB 3/2023; PP 30/2019",
     "plan_review_days": 5,
     "remind_days_before": 3,
     "escalate_days_after": 3,
+    # Monthly reports: due on this day of the following month; the rater reviews within N days.
+    "report_due_day": 5,
+    "report_review_days": 5,
+    # Scoring: the rater scores within N days of the period's start; the forum within N more.
+    "scoring_days": 14,
+    "forum_days": 14,
+    "ratification_days": 14,
+    "evidence": {
+        "max_bytes": 10 * 1024 * 1024,
+        "extensions": ["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods"],
+        "max_items": 20,
+    },
     "predicate_matrix": {
         "above": {"above": "very_good", "as_expected": "good", "below": "poor"},
         "as_expected": {"above": "good", "as_expected": "good", "below": "poor"},
         "below": {"above": "needs_improvement", "as_expected": "needs_improvement", "below": "very_poor"},
     },
+    # The results rating of a unit's leader follows the unit's predicate.
+    "leader_results_rating": {
+        "outstanding": "above", "good": "as_expected", "needs_improvement": "below", "poor": "below", "very_poor": "below",
+    },
+    # Guidance the forum sees and must justify departures from; not a hard block.
+    "distribution": {
+        "outstanding": [_rule("most", ["very_good"]), _rule("at_most_share", ["very_good"], 0.70)],
+        "good": [
+            _rule("most", ["good"]),
+            _rule("at_most_share", ["good"], 0.70),
+            _rule("at_least_count", ["needs_improvement", "poor"], 1),
+        ],
+        "needs_improvement": [
+            _rule("at_least_share", ["needs_improvement"], 0.60),
+            _rule("at_most_share", ["very_good"], 0.10),
+        ],
+        "poor": [
+            _rule("at_least_share", ["poor"], 0.60),
+            _rule("at_least_share", ["needs_improvement"], 0.10),
+            _rule("at_most_share", ["very_good"], 0.10),
+        ],
+        "very_poor": [
+            _rule("at_least_share", ["very_poor"], 0.60),
+            _rule("at_least_share", ["poor", "needs_improvement"], 0.10),
+            _rule("at_most_count", ["very_good"], 0),
+        ],
+    },
+    # PP 30/2019 art. 59: 14 days after the result is issued. "working" days skip weekends and
+    # the holidays listed (Indonesian public holidays and cuti bersama, set per rule set).
     "objection_window": {"days": 14, "day_kind": "calendar", "holidays": []},
+    "objection_explanation_days": 5,
+    "objection_decision_days": 14,
 }
 
 
@@ -34,16 +88,36 @@ def default_rules() -> dict:
     return copy.deepcopy(DEFAULT_RULES)
 
 
+def _is_days(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 365
+
+
 def validate_rules(data: dict) -> None:
-    """Refuse a rule set that the processes could not run on."""
-    errors: dict[str, list[str]] = {}
+    """Refuse a rule set that the processes could not run on, naming each bad key."""
     if not isinstance(data, dict):
         raise ValidationError(_("A rule set is a JSON object."))
-    for key in ("plan_review_days", "remind_days_before", "escalate_days_after"):
-        value = data.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 365:
+    errors: dict[str, list[str]] = {}
+    for key in (
+        "plan_review_days", "remind_days_before", "escalate_days_after", "report_review_days", "scoring_days",
+        "forum_days", "ratification_days", "objection_explanation_days", "objection_decision_days",
+    ):
+        if not _is_days(data.get(key)):
             errors[key] = [_("A whole number of days from 0 to 365 is required.")]
-    matrix = data.get("predicate_matrix")
+    due_day = data.get("report_due_day")
+    if not (isinstance(due_day, int) and not isinstance(due_day, bool) and 1 <= due_day <= 28):
+        errors["report_due_day"] = [_("A day of the month from 1 to 28 is required.")]
+    _validate_matrix(data.get("predicate_matrix"), errors)
+    leader = data.get("leader_results_rating")
+    if not (isinstance(leader, dict) and set(leader) == set(UNIT_PREDICATES) and set(leader.values()) <= set(RATINGS)):
+        errors["leader_results_rating"] = [_("A results rating is needed for each unit predicate.")]
+    _validate_distribution(data.get("distribution"), errors)
+    _validate_window(data.get("objection_window"), errors)
+    _validate_evidence(data.get("evidence"), errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_matrix(matrix, errors) -> None:
     if not (
         isinstance(matrix, dict)
         and set(matrix) == set(RATINGS)
@@ -53,5 +127,80 @@ def validate_rules(data: dict) -> None:
         errors["predicate_matrix"] = [
             _("The predicate matrix needs a predicate for each pair of results and behaviour ratings.")
         ]
-    if errors:
-        raise ValidationError(errors)
+
+
+def _validate_distribution(distribution, errors) -> None:
+    ok = isinstance(distribution, dict) and set(distribution) == set(UNIT_PREDICATES)
+    for rules in (distribution or {}).values() if ok else []:
+        for rule in rules if isinstance(rules, list) else [None]:
+            if not (
+                isinstance(rule, dict)
+                and rule.get("op") in DISTRIBUTION_OPS
+                and isinstance(rule.get("predicates"), list)
+                and rule["predicates"]
+                and set(rule["predicates"]) <= set(EMPLOYEE_PREDICATES)
+                and (rule["op"] == "most" or _valid_value(rule["op"], rule.get("value")))
+            ):
+                ok = False
+    if not ok:
+        errors["distribution"] = [_("Each unit predicate needs a list of valid distribution rules.")]
+
+
+def _valid_value(op: str, value) -> bool:
+    if op.endswith("_share"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _validate_window(window, errors) -> None:
+    if not (
+        isinstance(window, dict)
+        and _is_days(window.get("days"))
+        and window.get("days", 0) >= 1
+        and window.get("day_kind") in ("calendar", "working")
+        and isinstance(window.get("holidays", []), list)
+    ):
+        errors["objection_window"] = [_("The objection window needs days (1-365) and a day kind (calendar or working).")]
+        return
+    for day in window.get("holidays", []):
+        try:
+            datetime.date.fromisoformat(day)
+        except (TypeError, ValueError):
+            errors["objection_window"] = [_("Holidays are dates written YYYY-MM-DD.")]
+            return
+
+
+def _validate_evidence(evidence, errors) -> None:
+    if not (
+        isinstance(evidence, dict)
+        and isinstance(evidence.get("max_bytes"), int)
+        and 1 <= evidence["max_bytes"] <= 200 * 1024 * 1024
+        and isinstance(evidence.get("extensions"), list)
+        and evidence["extensions"]
+        and isinstance(evidence.get("max_items"), int)
+        and evidence["max_items"] >= 1
+    ):
+        errors["evidence"] = [_("Evidence needs a size limit (bytes), allowed file extensions and a maximum count.")]
+
+
+def predicate_for(rules: dict, results_rating: str, behaviour_rating: str) -> str:
+    return rules["predicate_matrix"][results_rating][behaviour_rating]
+
+
+def add_days(rules: dict, start: datetime.date, days: int) -> datetime.date:
+    """``days`` after ``start``, counted as the objection window's day kind says."""
+    window = rules["objection_window"]
+    if window["day_kind"] == "calendar":
+        return start + datetime.timedelta(days=days)
+    holidays = {datetime.date.fromisoformat(d) for d in window.get("holidays", [])}
+    day, counted = start, 0
+    while counted < days:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            counted += 1
+    return day
+
+
+def objection_deadline(rules: dict, issued_on: datetime.date) -> datetime.date:
+    """The last day on which an objection may be filed (the day of issue is day 0)."""
+    return add_days(rules, issued_on, rules["objection_window"]["days"])

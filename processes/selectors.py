@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from org.models import RoleAssignment, Unit
 from org.services import acting_positions, hr_scope_units, units_within
 
 from .flows.base import today
-from .models import Cycle, CycleMember, CycleRole, Plan
+from .models import Assessment, Cycle, CycleMember, CycleRole, MonthlyReport, Objection, Plan, UnitReview
 
 
 def _employee_id(user) -> int | None:
@@ -30,10 +31,14 @@ def members_visible_condition(user, prefix: str = "") -> Q:
     employee_id = _employee_id(user)
     condition = Q(**{f"{prefix}unit__in": _hr_units(user)})
     if employee_id is not None:
-        condition |= Q(**{f"{prefix}employee_id": employee_id}) | Q(**{f"{prefix}rater_id": employee_id})
+        condition |= (
+            Q(**{f"{prefix}employee_id": employee_id})
+            | Q(**{f"{prefix}rater_id": employee_id})
+            | Q(**{f"{prefix}raters_superior_id": employee_id})
+        )
         acting = acting_positions(employee_id, today())
         if acting:
-            condition |= Q(**{f"{prefix}rater_position_id__in": acting})
+            condition |= Q(**{f"{prefix}rater_position_id__in": acting}) | Q(**{f"{prefix}raters_superior_position_id__in": acting})
     roles = CycleRole.objects.filter(user=user)
     condition |= Q(
         Exists(roles.filter(cycle=OuterRef(f"{prefix}cycle"), role=CycleRole.Role.RATIFYING_OFFICIAL))
@@ -66,30 +71,93 @@ def cycles_visible_to(user) -> QuerySet[Cycle]:
     return cycles.filter(pk__in=Cycle.objects.filter(condition).values("pk"))
 
 
-def cycle_progress(cycle: Cycle) -> dict:
-    """Counts of each document type per status and unit, from one GROUP BY per type."""
-    rows = (
-        Plan.objects.filter(cycle=cycle)
-        .values("unit_id", "unit__name", "status")
-        .annotate(count=Count("id"))
-        .order_by("unit__name", "status")
+def reports_visible_to(user) -> QuerySet[MonthlyReport]:
+    reports = MonthlyReport.objects.select_related("employee", "unit", "cycle", "member__rater", "plan")
+    return reports if user.is_superuser else reports.filter(members_visible_condition(user, prefix="member__"))
+
+
+def assessments_visible_to(user) -> QuerySet[Assessment]:
+    assessments = Assessment.objects.select_related(
+        "employee", "unit", "cycle", "unit_review", "member__rater", "member__raters_superior", "member__position"
     )
-    by_unit: dict[int, dict] = {}
-    totals: dict[str, int] = {status: 0 for status in Plan.Status.values}
+    return assessments if user.is_superuser else assessments.filter(members_visible_condition(user, prefix="member__"))
+
+
+def objections_visible_to(user) -> QuerySet[Objection]:
+    objections = Objection.objects.select_related("employee", "cycle", "assessment", "member__rater", "decider")
+    return objections if user.is_superuser else objections.filter(members_visible_condition(user, prefix="member__"))
+
+
+def unit_reviews_visible_to(user) -> QuerySet[UnitReview]:
+    """The forum of the unit (or of a unit above it), the ratifying official, the leader who sets
+    the unit's predicate (or their acting official), and HR of the unit."""
+    reviews = UnitReview.objects.select_related("unit", "cycle", "evaluation", "predicate_setter")
+    if user.is_superuser:
+        return reviews
+    employee_id = _employee_id(user)
+    roles = CycleRole.objects.filter(user=user)
+    condition = Q(unit__in=_hr_units(user)) | Q(
+        Exists(roles.filter(cycle=OuterRef("cycle"), role=CycleRole.Role.RATIFYING_OFFICIAL))
+    )
+    forum_units = list(roles.filter(role=CycleRole.Role.FORUM_MEMBER).values_list("cycle_id", "unit__path"))
+    for cycle_id, path in forum_units:
+        condition |= Q(cycle_id=cycle_id, unit__path__startswith=path)
+    if employee_id is not None:
+        condition |= Q(predicate_setter_id=employee_id)
+        acting = acting_positions(employee_id, today())
+        if acting:
+            condition |= Q(predicate_setter_position_id__in=acting)
+    return reviews.filter(condition)
+
+
+def _counts(queryset, statuses, extra: dict | None = None) -> dict:
+    """Totals and per-unit counts of one document type by status, from one GROUP BY."""
+    rows = queryset.values("unit_id", "unit__name", "status").annotate(count=Count("id"), **(extra or {})).order_by("unit__name")
+    units: dict[int, dict] = {}
+    totals = {status: 0 for status in statuses}
+    extra_totals = {key: 0 for key in (extra or {})}
     for row in rows:
-        unit = by_unit.setdefault(
-            row["unit_id"], {"unit": row["unit_id"], "unit_name": row["unit__name"], "statuses": {s: 0 for s in Plan.Status.values}}
-        )
+        unit = units.setdefault(row["unit_id"], {"unit": row["unit_id"], "unit_name": row["unit__name"],
+                                                 "statuses": {s: 0 for s in statuses}, **{k: 0 for k in extra_totals}})
         unit["statuses"][row["status"]] = row["count"]
         totals[row["status"]] += row["count"]
+        for key in extra_totals:
+            unit[key] += row[key]
+            extra_totals[key] += row[key]
+    return {"total": sum(totals.values()), "statuses": totals, **extra_totals, "units": list(units.values())}
+
+
+def cycle_progress(cycle: Cycle) -> dict:
+    """Counts of every document type per status and unit (one GROUP BY each), late reports and
+    overdue open tasks."""
+    from workflow.models import OpenTask
+
+    overdue = (
+        OpenTask.objects.pending().filter(unit__in=units_within(cycle.units.all()), due_at__lt=timezone.now())
+        .values("document_type").annotate(count=Count("id")).order_by("document_type")
+    )
     return {
         "cycle": cycle.pk,
         "status": cycle.status,
         "opening": {"total": cycle.opening_total, "done": cycle.opening_done},
         "documents": {
-            "plan": {"total": sum(totals.values()), "statuses": totals, "units": list(by_unit.values())},
+            "plan": _counts(Plan.objects.filter(cycle=cycle), Plan.Status.values),
+            "report": _counts(MonthlyReport.objects.filter(cycle=cycle), MonthlyReport.Status.values,
+                              {"late": Count("id", filter=Q(late=True))}),
+            "assessment": _counts(Assessment.objects.filter(cycle=cycle), Assessment.Status.values),
+            "unit_review": _counts(UnitReview.objects.filter(cycle=cycle), UnitReview.Status.values),
+            "objection": _objection_counts(cycle),
         },
+        "overdue_tasks": {row["document_type"]: row["count"] for row in overdue},
     }
+
+
+def _objection_counts(cycle: Cycle) -> dict:
+    rows = Objection.objects.filter(cycle=cycle).values("status").annotate(count=Count("id"))
+    statuses = {status: 0 for status in Objection.Status.values}
+    for row in rows:
+        statuses[row["status"]] = row["count"]
+    return {"total": sum(statuses.values()), "statuses": statuses}
 
 
 def units_in_scope(cycle: Cycle) -> QuerySet[Unit]:

@@ -145,6 +145,22 @@ def perform(
     return TransitionResult(document=locked, event=event)
 
 
+def start(document, *, actor, action: str = "create", comment: str = "", data: dict | None = None, origin: dict | None = None):
+    """Save a new document that an action creates (an objection), in its initial state, with
+    its first audit event, open tasks and notifications: the creation's share of ``perform``."""
+    flow = document.flow_class(document, Context(actor=actor, comment=comment, data=data or {}, origin=origin or {}))
+    with transaction.atomic():
+        document.save(force_insert=True)
+        event = audit.append(
+            document_type=document.document_type, document_id=document.pk, action=action, to_state=document.status,
+            actor_id=actor.pk if actor is not None else None, comment=comment, data=data or {},
+            origin=origin or {"channel": SYSTEM if actor is None else "internal"},
+        )
+        open_tasks(document.document_type, document.pk, flow.open_tasks())
+        notify_bulk((notice, document.document_type, document.pk) for notice in flow.notices(action, ""))
+    return TransitionResult(document=document, event=event)
+
+
 def open_tasks(document_type: str, document_id: int, specs) -> list[OpenTask]:
     return OpenTask.objects.bulk_create(
         [
@@ -170,4 +186,4 @@ def available_actions(document, user) -> list[str]:
     return document.flow_class(document).allowed_actions(user)
 
 
-__all__ = ["perform", "available_actions", "TransitionResult", "action_name"]
+__all__ = ["perform", "start", "available_actions", "TransitionResult", "action_name"]

@@ -120,6 +120,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The scheduled sweeps (`celery -A config beat`); each is idempotent, so a second beat or a
+# re-run does each thing once.
+CELERY_BEAT_SCHEDULE = {
+    "open-monthly-reports": {"task": "processes.tasks.reports_open_month_task", "schedule": 6 * 3600},
+    "lapse-objection-windows": {"task": "processes.tasks.assessments_lapse_task", "schedule": 3600},
+}
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="kinerja@localhost")
@@ -147,6 +153,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ResultKindEnum": "processes.models.PlanResult.Kind",
+        "EvidenceKindEnum": "processes.models.Evidence.Kind",
+        "PlanStatusEnum": "processes.models.Plan.Status",
+        "ReportStatusEnum": "processes.models.MonthlyReport.Status",
+        "AssessmentStatusEnum": "processes.models.Assessment.Status",
+        "UnitReviewStatusEnum": "processes.models.UnitReview.Status",
+        "ObjectionStatusEnum": "processes.models.Objection.Status",
+        "CycleStatusEnum": "processes.models.Cycle.Status",
+        "RatingEnum": "processes.models.Rating",
+        "PredicateEnum": "processes.models.Predicate",
+        "UnitPredicateEnum": "processes.models.UnitPredicate",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

@@ -1,4 +1,4 @@
-"""What the appraisal flows share: who holds the employee, rater and HR roles on a document."""
+"""What the appraisal flows share: who holds each role on a document, and deadlines."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from workflow.flows import SYSTEM, Authorization, Flow
 
 EMPLOYEE = "employee"
 RATER = "rater"
+RATERS_SUPERIOR = "raters_superior"
 HR = "hr"
+FORUM = "forum"
+RATIFYING_OFFICIAL = "ratifying_official"
+PREDICATE_SETTER = "predicate_setter"
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
@@ -23,32 +27,57 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+def days_from_now(days: int) -> datetime.datetime:
+    return end_of_day(today() + datetime.timedelta(days=days))
+
+
+def as_holder(user, role: str, holder, position_id: int | None) -> Authorization | None:
+    """The holder in person, or an acting official (Plt/Plh) of the holder's position today."""
+    if holder is not None and holder.user_id == user.pk:
+        return Authorization(role)
+    employee_id = getattr(getattr(user, "employee", None), "pk", None)
+    if employee_id is not None and acts_for_position(employee_id, position_id, today()):
+        return Authorization(role, on_behalf_of=holder.user_id if holder is not None else None)
+    return None
+
+
+def has_cycle_role(user, cycle_id: int, role: str, unit=None) -> bool:
+    """A cycle role; a forum member of a unit reviews the units below it too."""
+    from ..models import CycleRole
+
+    roles = CycleRole.objects.filter(cycle_id=cycle_id, user_id=user.pk, role=role)
+    if unit is not None:
+        roles = roles.filter(unit__code__in=[code for code in unit.path.split("/") if code])
+    return roles.exists()
+
+
 class AppraisalFlow(Flow):
-    """Subclasses expose ``member`` (the CycleMember the document belongs to), or override."""
+    """Flows of an employee's documents; subclasses expose ``member`` (the CycleMember)."""
 
     @property
     def member(self):
         return self.document.member
+
+    @property
+    def cycle_id(self) -> int:
+        return self.document.cycle_id
 
     def authorize(self, user, role: str) -> Authorization | None:
         if role == SYSTEM:
             return Authorization(SYSTEM) if user is None else None
         if user is None or not user.is_authenticated:
             return None
+        member = self.member
         if role == EMPLOYEE:
-            return Authorization(EMPLOYEE) if self.member.employee.user_id == user.pk else None
+            return Authorization(EMPLOYEE) if member.employee.user_id == user.pk else None
         if role == RATER:
-            return self._as_holder(user, RATER, self.member.rater, self.member.rater_position_id)
+            return as_holder(user, RATER, member.rater, member.rater_position_id)
+        if role == RATERS_SUPERIOR:
+            return as_holder(user, RATERS_SUPERIOR, member.raters_superior, member.raters_superior_position_id)
         if role == HR:
-            return Authorization(HR) if is_hr_for(user, [self.member.unit]) else None
-        return None
-
-    @staticmethod
-    def _as_holder(user, role: str, holder, position_id: int | None) -> Authorization | None:
-        """The holder in person, or an acting official (Plt/Plh) of the holder's position today."""
-        if holder is not None and holder.user_id == user.pk:
-            return Authorization(role)
-        employee_id = getattr(getattr(user, "employee", None), "pk", None)
-        if employee_id is not None and acts_for_position(employee_id, position_id, today()):
-            return Authorization(role, on_behalf_of=holder.user_id if holder is not None else None)
+            return Authorization(HR) if is_hr_for(user, [member.unit]) else None
+        if role == FORUM:
+            return Authorization(FORUM) if has_cycle_role(user, self.cycle_id, "forum_member", member.unit) else None
+        if role == RATIFYING_OFFICIAL:
+            return Authorization(role) if has_cycle_role(user, self.cycle_id, "ratifying_official") else None
         return None

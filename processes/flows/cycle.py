@@ -47,6 +47,24 @@ class CycleFlow(Flow):
     def finish_opening(self):
         self.set(opened_at=timezone.now())
 
+    def every_unit_ratified(self):
+        from ..models import UnitReview
+
+        pending = list(
+            UnitReview.objects.filter(cycle=self.document).exclude(status=UnitReview.Status.RATIFIED)
+            .values_list("unit__name", "period").order_by("period", "unit__name")
+        )
+        if not UnitReview.objects.filter(cycle=self.document, period="annual").exists():
+            pending.insert(0, (_("the annual evaluation has not started"), ""))
+        if pending:
+            listed = "; ".join(f"{unit} {period}".strip() for unit, period in pending)
+            return fsm.State.CONDITION(False, _("Not every unit is ratified: %(units)s") % {"units": listed})
+        return fsm.State.CONDITION(True)
+
+    @action(state, source=Status.OPEN, target=Status.CLOSED, role=HR, conditions=[every_unit_ratified], label=gettext_lazy("Close"))
+    def close(self):
+        pass
+
     def notices(self, action: str, from_state: str) -> list[Notice]:
         cycle = self.document
         if action == "finish_opening" and cycle.created_by_id:

@@ -103,7 +103,7 @@ def test_opening_a_cycle_twice_is_an_invalid_transition(org, cycle):
     body = response.json()
     assert body["code"] == "invalid_transition"
     assert body["status"] == "open"
-    assert body["allowed_actions"] == []
+    assert body["allowed_actions"] == ["close"]  # an open cycle can only be closed next
     assert body["detail"]
     assert Plan.objects.filter(cycle=cycle).count() == 6
 

@@ -45,7 +45,7 @@ def test_the_schema_lists_every_document_action(org):
 
 def test_the_schema_documents_the_plan_content_body(org):
     components = schema_for(client_for(org.hr))["components"]["schemas"]
-    assert components["KindEnum"]["enum"] == ["main", "additional"]
+    assert components["ResultKindEnum"]["enum"] == ["main", "additional"]
     assert components["AspectEnum"]["enum"] == ["quantity", "quality", "time"]
     assert "results" in components["PatchedPlanContentRequest"]["properties"]
 

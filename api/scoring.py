@@ -1,0 +1,239 @@
+"""Scoring: unit reviews (the unit predicate, the forum's board, approval, ratification) and
+assessments (the rater's ratings, acceptance by the employee, the evaluation document)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from processes.models import PERIODS, Assessment, UnitReview
+from processes.rules import CORE_VALUES
+from processes.selectors import assessments_visible_to, unit_reviews_visible_to
+from processes.services.documents import evaluation_document_pdf
+from processes.services.scoring import (
+    assessment_rate,
+    board,
+    unit_review_adjust,
+    unit_review_approve,
+    unit_review_ratify,
+    unit_review_set_predicate,
+)
+from workflow.engine import available_actions
+
+from .documents import AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json, request_origin
+from .filters import MAX_ID, IdFilter
+from .plans import EmployeeRefSerializer
+
+RATING_CHOICES = Assessment.Rating.choices
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    employee = EmployeeRefSerializer(read_only=True)
+    rater = EmployeeRefSerializer(source="member.rater", allow_null=True, read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    predicate_display = serializers.CharField(source="get_predicate_display", read_only=True)
+    unit_predicate = serializers.CharField(source="unit_review.unit_predicate", read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id", "cycle", "period", "unit", "unit_review", "employee", "rater", "is_unit_leader", "status",
+            "status_display", "version", "unit_predicate", "results_rating", "behaviour_rating", "behaviour_values",
+            "note", "rated_predicate", "predicate", "predicate_display", "adjusted", "issued_at", "objection_deadline",
+            "final_at", "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, assessment) -> list[str]:
+        request = self.context.get("request")
+        return available_actions(assessment, request.user) if request else []
+
+
+class RatingsSerializer(serializers.Serializer):
+    results_rating = serializers.ChoiceField(choices=RATING_CHOICES, required=False, allow_blank=True)
+    behaviour_rating = serializers.ChoiceField(choices=RATING_CHOICES, required=False, allow_blank=True)
+    behaviour_values = serializers.DictField(child=serializers.ChoiceField(choices=RATING_CHOICES), required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+    def validate_behaviour_values(self, values):
+        unknown = sorted(set(values) - set(CORE_VALUES))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown core values: {', '.join(unknown)}; use {', '.join(CORE_VALUES)}.")
+        return values
+
+
+class AssessmentFilter(django_filters.FilterSet):
+    cycle = IdFilter(field_name="cycle_id")
+    unit = IdFilter(field_name="unit_id")
+    employee = IdFilter(field_name="employee_id")
+    unit_review = IdFilter(field_name="unit_review_id")
+    period = django_filters.ChoiceFilter(choices=PERIODS)
+    status = django_filters.ChoiceFilter(choices=Assessment.Status.choices)
+
+    class Meta:
+        model = Assessment
+        fields = ["cycle", "unit", "employee", "unit_review", "period", "status"]
+
+
+class AssessmentViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = AssessmentSerializer
+    filterset_class = AssessmentFilter
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Assessment.objects.none()
+        return assessments_visible_to(self.request.user).order_by("id")
+
+    @extend_schema(request=RatingsSerializer, responses=AssessmentSerializer)
+    def partial_update(self, request, pk=None):
+        assessment = self.get_object()
+        body = RatingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assessment_rate(assessment=assessment, actor=request.user, ratings=body.validated_data, origin=request_origin(request))
+        return Response(self.get_serializer(self.get_queryset().get(pk=assessment.pk)).data)
+
+    @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self.transition(request, "submit")
+
+    @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """The employee accepts the issued result (signs the evaluation document): final at once."""
+        return self.transition(request, "accept")
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def document(self, request, pk=None):
+        """The evaluation document (Dokumen Evaluasi Kinerja Pegawai) of a ratified result."""
+        assessment = self.get_object()
+        if assessment.status != Assessment.Status.RATIFIED:
+            raise NotFound("The evaluation document exists once the result is ratified.")
+        response = HttpResponse(evaluation_document_pdf(assessment), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="evaluasi-{assessment.employee.nip}-{assessment.period}.pdf"'
+        return response
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        return self.history_response(request)
+
+
+class UnitReviewSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    predicate_setter = EmployeeRefSerializer(allow_null=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UnitReview
+        fields = ["id", "cycle", "period", "unit", "unit_name", "status", "status_display", "version", "unit_predicate",
+                  "predicate_setter", "justification", "approved_at", "ratified_at", "allowed_actions"]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, review) -> list[str]:
+        return available_actions(review, self.context["request"].user)
+
+
+class UnitPredicateSerializer(serializers.Serializer):
+    unit_predicate = serializers.ChoiceField(choices=UnitReview._meta.get_field("unit_predicate").choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class AdjustSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    predicate = serializers.ChoiceField(choices=Assessment.Predicate.choices)
+    reason = serializers.CharField(max_length=5000)
+
+
+class ApproveSerializer(serializers.Serializer):
+    justification = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
+
+
+class UnitReviewFilter(django_filters.FilterSet):
+    cycle = IdFilter(field_name="cycle_id")
+    unit = IdFilter(field_name="unit_id")
+    period = django_filters.ChoiceFilter(choices=PERIODS)
+    status = django_filters.ChoiceFilter(choices=UnitReview.Status.choices)
+
+    class Meta:
+        model = UnitReview
+        fields = ["cycle", "unit", "period", "status"]
+
+
+class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = UnitReviewSerializer
+    filterset_class = UnitReviewFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return UnitReview.objects.none()
+        return unit_reviews_visible_to(self.request.user).order_by("id")
+
+    def retrieve(self, request, pk=None):
+        """The forum's board: every assessment, the distribution and the pattern's rules."""
+        review = self.get_object()
+        data = board(review)
+        body = self.get_serializer(review).data
+        body.update({
+            "assessments": AssessmentSerializer(data["assessments"], many=True, context={"request": request}).data,
+            "distribution": data["distribution"], "total": data["total"], "pattern": data["pattern"],
+            "departures": data["departures"],
+        })
+        return Response(body)
+
+    def _fresh(self, review):
+        return Response(as_json(self.get_serializer(self.get_queryset().get(pk=review.pk)).data))
+
+    @extend_schema(request=UnitPredicateSerializer, responses=UnitReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def set_unit_predicate(self, request, pk=None):
+        review = self.get_object()
+        body = UnitPredicateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        unit_review_set_predicate(review=review, actor=request.user, unit_predicate=body.validated_data["unit_predicate"],
+                                  comment=body.validated_data["comment"], origin=request_origin(request))
+        return self._fresh(review)
+
+    @extend_schema(request=AdjustSerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"])
+    def adjust(self, request, pk=None):
+        review = self.get_object()
+        body = AdjustSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assessment = unit_review_adjust(review=review, actor=request.user, assessment_id=body.validated_data["assessment"],
+                                        predicate=body.validated_data["predicate"], reason=body.validated_data["reason"],
+                                        origin=request_origin(request))
+        return Response(AssessmentSerializer(assessments_visible_to(request.user).get(pk=assessment.pk), context={"request": request}).data)
+
+    @extend_schema(request=ApproveSerializer, responses=UnitReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        review = self.get_object()
+        body = ApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        unit_review_approve(review=review, actor=request.user, justification=body.validated_data["justification"],
+                            origin=request_origin(request))
+        return self._fresh(review)
+
+    @extend_schema(request=CommentSerializer, responses=UnitReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def ratify(self, request, pk=None):
+        review = self.get_object()
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        unit_review_ratify(review=review, actor=request.user, comment=body.validated_data["comment"], origin=request_origin(request))
+        return self._fresh(review)
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        return self.history_response(request)

@@ -1,0 +1,142 @@
+"""The assessment: the rater scores, the forum calibrates and issues, the employee accepts or
+objects within the window (or it lapses into final), the ratifying official ratifies."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow import fsm
+
+from workflow.flows import SYSTEM, Comment, Notice, TaskSpec, action, document_state
+
+from ..models import Assessment, UnitReview
+from ..rules import objection_deadline, predicate_for
+from .base import EMPLOYEE, FORUM, RATER, RATERS_SUPERIOR, RATIFYING_OFFICIAL, AppraisalFlow, end_of_day, today
+
+Status = Assessment.Status
+
+
+def leader_results_rating(rules: dict, unit_predicate: str) -> str:
+    return rules["leader_results_rating"][unit_predicate]
+
+
+class AssessmentFlow(AppraisalFlow):
+    model = Assessment
+    state = document_state(Status, default=Status.DRAFT)
+
+    @classmethod
+    def lock_queryset(cls):
+        return Assessment.objects.select_related(
+            "cycle", "unit_review", "evaluation", "member", "member__employee", "member__rater",
+            "member__raters_superior", "member__unit",
+        )
+
+    # Guards ---------------------------------------------------------------------------------
+    def unit_predicate_set(self):
+        if self.document.unit_review.status == UnitReview.Status.OPEN:
+            return fsm.State.CONDITION(False, _("The unit's predicate is not set yet; it comes first."))
+        return fsm.State.CONDITION(True)
+
+    def ratings_complete(self):
+        a = self.document
+        if not a.behaviour_rating or (not a.results_rating and not a.is_unit_leader):
+            return fsm.State.CONDITION(False, _("Rate both the results and the behaviour before submitting."))
+        return fsm.State.CONDITION(True)
+
+    def under_forum_review(self):
+        if self.document.unit_review.status != UnitReview.Status.SCORING:
+            return fsm.State.CONDITION(False, _("The forum's review of this unit is over."))
+        return fsm.State.CONDITION(True)
+
+    def window_open(self):
+        deadline = self.document.objection_deadline
+        if deadline is not None and today() > deadline:
+            return fsm.State.CONDITION(
+                False, _("The objection window closed on %(date)s.") % {"date": deadline.isoformat()}
+            )
+        return fsm.State.CONDITION(True)
+
+    def window_passed(self):
+        deadline = self.document.objection_deadline
+        return fsm.State.CONDITION(deadline is not None and today() > deadline, _("The objection window is still open."))
+
+    # Actions --------------------------------------------------------------------------------
+    @action(state, source=Status.DRAFT, target=Status.SUBMITTED, role=RATER,
+            conditions=[unit_predicate_set, ratings_complete], label=gettext_lazy("Submit"))
+    def submit(self):
+        a, rules = self.document, self.document.cycle.rules
+        results = a.results_rating
+        if a.is_unit_leader:  # the unit's predicate decides its leader's results rating
+            results = leader_results_rating(rules, a.unit_review.unit_predicate)
+        predicate = predicate_for(rules, results, a.behaviour_rating)
+        self.set(results_rating=results, rated_predicate=predicate, predicate=predicate)
+
+    @action(state, source=Status.SUBMITTED, role=FORUM, comment=Comment.REQUIRED,
+            conditions=[under_forum_review], label=gettext_lazy("Adjust"))
+    def adjust(self):
+        self.set(predicate=self.ctx.data["predicate"], adjusted=True)
+
+    @action(state, source=Status.SUBMITTED, target=Status.ISSUED, role=FORUM, label=gettext_lazy("Issue"))
+    def issue(self):
+        now = timezone.now()
+        self.set(issued_at=now, objection_deadline=objection_deadline(self.document.cycle.rules, timezone.localdate(now)))
+
+    @action(state, source=Status.ISSUED, target=Status.FINAL, role=EMPLOYEE, label=gettext_lazy("Accept"))
+    def accept(self):
+        self.set(final_at=timezone.now())
+
+    @action(state, source=Status.ISSUED, target=Status.FINAL, role=SYSTEM, conditions=[window_passed],
+            label=gettext_lazy("Lapse into final"))
+    def lapse(self):
+        self.set(final_at=timezone.now())
+
+    @action(state, source=Status.ISSUED, target=Status.OBJECTED, role=EMPLOYEE, conditions=[window_open],
+            label=gettext_lazy("Object"))
+    def object(self):
+        pass  # the objection itself is its own document (processes.services.objections)
+
+    @action(state, source=Status.OBJECTED, target=Status.FINAL, role=RATERS_SUPERIOR, label=gettext_lazy("Decide the objection"))
+    def resolve(self):
+        data, a = self.ctx.data, self.document
+        fields = {"final_at": timezone.now()}
+        if data.get("outcome") == "changed":
+            results = data.get("results_rating") or a.results_rating
+            behaviour = data.get("behaviour_rating") or a.behaviour_rating
+            fields.update(results_rating=results, behaviour_rating=behaviour,
+                          predicate=predicate_for(a.cycle.rules, results, behaviour))
+        self.set(**fields)
+
+    @action(state, source=Status.FINAL, target=Status.RATIFIED, role=RATIFYING_OFFICIAL, label=gettext_lazy("Ratify"))
+    def ratify(self):
+        pass
+
+    # Tasks and notices ----------------------------------------------------------------------
+    def open_tasks(self) -> list[TaskSpec]:
+        a, member, rules = self.document, self.member, self.document.cycle.rules
+        if a.status == Status.DRAFT and member.rater_id:
+            due = end_of_day(timezone.localdate(a.evaluation.created_at) + datetime.timedelta(days=rules["scoring_days"]))
+            return [TaskSpec(role=RATER, actions=["submit"], assignee_id=member.rater.user_id,
+                             position_id=member.rater_position_id, unit_id=a.unit_id, due_at=due)]
+        if a.status == Status.ISSUED:
+            return [TaskSpec(role=EMPLOYEE, actions=["accept", "object"], assignee_id=member.employee.user_id,
+                             unit_id=a.unit_id, due_at=end_of_day(a.objection_deadline))]
+        return []
+
+    def notices(self, action: str, from_state: str) -> list[Notice]:
+        a, member = self.document, self.member
+        data = {"employee": member.employee.name, "period": a.period, "year": a.cycle.year,
+                "predicate": a.get_predicate_display(), "comment": self.ctx.comment,
+                "deadline": a.objection_deadline.isoformat() if a.objection_deadline else ""}
+        if action == "issue":
+            return [Notice(member.employee.user_id, "assessment.issued", data)]
+        if action == "adjust" and member.rater_id:
+            return [Notice(member.rater.user_id, "assessment.adjusted", data)]
+        if action == "resolve":
+            recipients = [member.employee.user_id] + ([member.rater.user_id] if member.rater_id else [])
+            return [Notice(r, "assessment.objection_decided", data) for r in recipients]
+        if action == "ratify":
+            return [Notice(member.employee.user_id, "assessment.ratified", data)]
+        return []

@@ -1,0 +1,65 @@
+"""The monthly report: open -> submitted -> accepted, or returned and submitted again."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow import fsm
+
+from workflow.flows import Comment, Notice, TaskSpec, action, document_state
+
+from ..models import MonthlyReport, Realisation
+from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now
+
+Status = MonthlyReport.Status
+
+
+class ReportFlow(AppraisalFlow):
+    model = MonthlyReport
+    state = document_state(Status, default=Status.OPEN)
+
+    @classmethod
+    def lock_queryset(cls):
+        return MonthlyReport.objects.select_related("cycle", "member", "member__employee", "member__rater", "member__unit")
+
+    def has_realisation(self):
+        if not Realisation.objects.filter(report=self.document).exists():
+            return fsm.State.CONDITION(False, _("Report the realisation of at least one indicator before submitting."))
+        return fsm.State.CONDITION(True)
+
+    @action(state, source=[Status.OPEN, Status.RETURNED], target=Status.SUBMITTED, role=EMPLOYEE,
+            conditions=[has_realisation], label=gettext_lazy("Submit"))
+    def submit(self):
+        now = timezone.now()
+        # Late reports are still accepted, and marked so (visible in lists and progress).
+        self.set(submitted_at=now, late=now > self.document.due_at)
+
+    @action(state, source=Status.SUBMITTED, target=Status.ACCEPTED, role=RATER, label=gettext_lazy("Accept"))
+    def accept(self):
+        self.set(feedback=self.ctx.comment)
+
+    @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED,
+            label=gettext_lazy("Return"))
+    def return_(self):
+        self.set(feedback=self.ctx.comment)
+
+    def open_tasks(self) -> list[TaskSpec]:
+        report, member = self.document, self.member
+        if report.status in (Status.OPEN, Status.RETURNED):
+            return [TaskSpec(role=EMPLOYEE, actions=["submit"], assignee_id=member.employee.user_id,
+                             unit_id=report.unit_id, due_at=report.due_at)]
+        if report.status == Status.SUBMITTED and member.rater_id:
+            return [TaskSpec(role=RATER, actions=["accept", "return"], assignee_id=member.rater.user_id,
+                             position_id=member.rater_position_id, unit_id=report.unit_id,
+                             due_at=days_from_now(report.cycle.rules["report_review_days"]))]
+        return []
+
+    def notices(self, action: str, from_state: str) -> list[Notice]:
+        member, report = self.member, self.document
+        data = {"employee": member.employee.name, "month": report.month, "year": report.cycle.year, "comment": self.ctx.comment}
+        if action == "submit" and member.rater_id:
+            return [Notice(member.rater.user_id, "report.submitted", data)]
+        if action in ("accept", "return"):
+            return [Notice(member.employee.user_id, f"report.{'accepted' if action == 'accept' else 'returned'}", data)]
+        return []

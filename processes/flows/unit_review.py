@@ -1,0 +1,113 @@
+"""A unit's review for a period: the leader one level above sets the unit's predicate, the
+forum calibrates and approves (issuing the results), the ratifying official ratifies."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow import fsm
+
+from workflow.flows import SYSTEM, Authorization, Flow, Notice, TaskSpec, action, document_state
+
+from ..models import Assessment, CycleRole, UnitReview
+from .base import FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL, as_holder, days_from_now, end_of_day, has_cycle_role
+
+Status = UnitReview.Status
+
+
+class UnitReviewFlow(Flow):
+    model = UnitReview
+    state = document_state(Status, default=Status.OPEN)
+
+    @classmethod
+    def lock_queryset(cls):
+        return UnitReview.objects.select_related("cycle", "unit", "evaluation", "predicate_setter")
+
+    def authorize(self, user, role: str) -> Authorization | None:
+        review = self.document
+        if role == SYSTEM:
+            return Authorization(SYSTEM) if user is None else None
+        if user is None or not user.is_authenticated:
+            return None
+        if role == PREDICATE_SETTER:
+            return as_holder(user, role, review.predicate_setter, review.predicate_setter_position_id)
+        if role == FORUM:
+            return Authorization(role) if has_cycle_role(user, review.cycle_id, "forum_member", review.unit) else None
+        if role == RATIFYING_OFFICIAL:
+            return Authorization(role) if has_cycle_role(user, review.cycle_id, "ratifying_official") else None
+        return None
+
+    def _statuses(self) -> dict[str, int]:
+        rows = Assessment.objects.filter(unit_review=self.document).values_list("status")
+        counts: dict[str, int] = {}
+        for (status,) in rows:
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
+    def all_submitted(self):
+        counts = self._statuses()
+        if not counts:
+            return fsm.State.CONDITION(False, _("The unit has no assessments to approve."))
+        if counts.get(Assessment.Status.DRAFT):
+            return fsm.State.CONDITION(
+                False, _("%(count)s assessment(s) of the unit are not submitted yet.") % {"count": counts[Assessment.Status.DRAFT]}
+            )
+        return fsm.State.CONDITION(True)
+
+    def all_final(self):
+        counts = self._statuses()
+        pending = sum(n for status, n in counts.items() if status != Assessment.Status.FINAL)
+        if not counts or pending:
+            return fsm.State.CONDITION(False, _("%(count)s result(s) of the unit are not final yet.") % {"count": pending})
+        return fsm.State.CONDITION(True)
+
+    @action(state, source=[Status.OPEN, Status.SCORING], target=Status.SCORING, role=PREDICATE_SETTER,
+            label=gettext_lazy("Set the unit predicate"))
+    def set_unit_predicate(self):
+        self.set(unit_predicate=self.ctx.data["unit_predicate"])
+
+    @action(state, source=Status.SCORING, target=Status.ISSUED, role=FORUM, conditions=[all_submitted],
+            label=gettext_lazy("Approve"))
+    def approve(self):
+        self.set(approved_at=timezone.now(), justification=self.ctx.data.get("justification", ""))
+
+    @action(state, source=Status.ISSUED, target=Status.RATIFIED, role=RATIFYING_OFFICIAL, conditions=[all_final],
+            label=gettext_lazy("Ratify"))
+    def ratify(self):
+        self.set(ratified_at=timezone.now())
+
+    def open_tasks(self) -> list[TaskSpec]:
+        review, rules = self.document, self.document.cycle.rules
+        if review.status == Status.OPEN and review.predicate_setter_id:
+            return [TaskSpec(role=PREDICATE_SETTER, actions=["set_unit_predicate"], assignee_id=review.predicate_setter.user_id,
+                             position_id=review.predicate_setter_position_id, unit_id=review.unit_id,
+                             due_at=days_from_now(rules["scoring_days"]))]
+        if review.status == Status.SCORING:
+            due = end_of_day(timezone.localdate(review.evaluation.created_at) + datetime.timedelta(days=rules["scoring_days"] + rules["forum_days"]))
+            return [TaskSpec(role=FORUM, actions=["adjust", "approve"], assignee_id=user_id, unit_id=review.unit_id, due_at=due)
+                    for user_id in forum_members(review)]
+        if review.status == Status.ISSUED:
+            window = rules["objection_window"]["days"] + (rules["objection_window"]["day_kind"] == "working") * 10
+            return [TaskSpec(role=RATIFYING_OFFICIAL, actions=["ratify"], assignee_id=user_id, unit_id=review.unit_id,
+                             due_at=days_from_now(window + rules["ratification_days"]))
+                    for user_id in CycleRole.objects.filter(cycle_id=review.cycle_id, role="ratifying_official").values_list("user_id", flat=True)]
+        return []
+
+    def notices(self, action: str, from_state: str) -> list[Notice]:
+        review = self.document
+        data = {"unit": review.unit.name, "period": review.period, "year": review.cycle.year,
+                "predicate": review.get_unit_predicate_display()}
+        if action == "set_unit_predicate":
+            return [Notice(user_id, "unit_review.ready", data) for user_id in forum_members(review)]
+        return []
+
+
+def forum_members(review: UnitReview) -> list[int]:
+    codes = [code for code in review.unit.path.split("/") if code]
+    return list(
+        CycleRole.objects.filter(cycle_id=review.cycle_id, role="forum_member", unit__code__in=codes)
+        .values_list("user_id", flat=True).distinct()
+    )

@@ -1,0 +1,114 @@
+"""The performance plan (SKP): results and indicators, and the approved versions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Employee, Unit
+from workflow.models import Document, FlowRef
+
+from .cycles import Cycle, CycleMember
+
+
+class Plan(Document):
+    """A performance plan (SKP) of one employee for one cycle."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved")
+
+    document_type = "plan"
+    flow_class = FlowRef("processes.flows.plan.PlanFlow")
+
+    member = models.OneToOneField(CycleMember, on_delete=models.CASCADE, related_name="plan")
+    # Denormalised from the member for the indexed filters and GROUP BYs of lists and progress.
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="plans")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="plans")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    revision = models.PositiveIntegerField(_("approved revision"), default=0, help_text=_("0 until first approved"))
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(_("rater's comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("performance plan (SKP)")
+        verbose_name_plural = _("performance plans (SKP)")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["draft", "submitted", "returned", "approved"]), name="plan_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["cycle", "status"]),
+            models.Index(fields=["cycle", "unit", "status"]),
+            models.Index(fields=["cycle", "employee"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"SKP {self.cycle.year} {self.employee.name}"
+
+
+class PlanResult(models.Model):
+    """A work result (Rencana Hasil Kerja, RHK) of a plan."""
+
+    class Kind(models.TextChoices):
+        MAIN = "main", _("Main (utama)")
+        ADDITIONAL = "additional", _("Additional (tambahan)")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="results")
+    title = models.CharField(_("title"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MAIN)
+    supports = models.ForeignKey(
+        "self", verbose_name=_("supports (rater's result)"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="supported_by",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    # True once the result is part of an approved revision: only approved results of a rater's
+    # plan may be supported by subordinates (the cascade).
+    approved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["plan", "order", "id"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=["main", "additional"]), name="plan_result_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Indicator(models.Model):
+    """A performance indicator (Indikator Kinerja Individu, IKI) of a result, with its target."""
+
+    class Aspect(models.TextChoices):
+        QUANTITY = "quantity", _("Quantity")
+        QUALITY = "quality", _("Quality")
+        TIME = "time", _("Time")
+
+    result = models.ForeignKey(PlanResult, on_delete=models.CASCADE, related_name="indicators")
+    description = models.CharField(_("description"), max_length=500)
+    target = models.CharField(_("target"), max_length=200)
+    aspect = models.CharField(_("aspect"), max_length=10, choices=Aspect.choices, default=Aspect.QUANTITY)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["result", "order", "id"]
+        constraints = [models.CheckConstraint(condition=Q(aspect__in=["quantity", "quality", "time"]), name="indicator_aspect_valid")]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PlanVersion(models.Model):
+    """The content of a plan as approved: kept when the plan is amended."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    revision = models.PositiveIntegerField()
+    approved_at = models.DateTimeField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    content = models.JSONField()
+
+    class Meta:
+        ordering = ["plan", "revision"]
+        constraints = [models.UniqueConstraint(fields=["plan", "revision"], name="plan_version_unique")]

@@ -1,0 +1,82 @@
+"""Objections (keberatan) and the finality of results: accept, object, explain, decide, lapse."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflow.engine import perform, start
+from workflow.errors import InvalidTransition, NotPermitted
+
+from ..models import Assessment, Objection
+from ..rules import RATINGS
+
+
+def objection_file(*, assessment: Assessment, actor, reasons: str, origin: dict | None = None) -> Objection:
+    """The employee objects to an issued result, within the window, with reasons."""
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationError({"reasons": [_("Give the reasons for the objection.")]})
+    with transaction.atomic():
+        assessment = perform(assessment, "object", actor=actor, comment=reasons, origin=origin).document
+        member = assessment.member
+        objection = Objection(
+            assessment=assessment, cycle_id=assessment.cycle_id, member=member, employee_id=assessment.employee_id,
+            decider=member.raters_superior, decider_position_id=member.raters_superior_position_id, reasons=reasons,
+            explanations_due=timezone.localdate() + datetime.timedelta(days=assessment.cycle.rules["objection_explanation_days"]),
+        )
+        objection.cycle = assessment.cycle
+        start(objection, actor=actor, action="create", comment=reasons, data={"assessment": assessment.pk}, origin=origin)
+    return objection
+
+
+def objection_explain(*, objection: Objection, actor, explanation: str, origin: dict | None = None) -> Objection:
+    """The rater or the employee gives their explanation (whichever the actor is)."""
+    flow = objection.flow_class(objection)
+    if flow.authorize(actor, "employee") is not None:
+        action = "explain_as_employee"
+    elif flow.authorize(actor, "rater") is not None:
+        action = "explain_as_rater"
+    else:
+        raise NotPermitted(_("Only the rater and the employee explain an objection."))
+    return perform(objection, action, actor=actor, comment=explanation, origin=origin).document
+
+
+def objection_decide(*, objection: Objection, actor, outcome: str, reasons: str, results_rating: str = "",
+                     behaviour_rating: str = "", origin: dict | None = None) -> Objection:
+    """The rater's superior upholds or changes the result; the decision is final."""
+    errors = {}
+    if outcome not in Objection.Outcome.values:
+        errors["outcome"] = [_("Choose upheld or changed.")]
+    for key, value in (("results_rating", results_rating), ("behaviour_rating", behaviour_rating)):
+        if value and value not in RATINGS:
+            errors[key] = [_("Choose above, as_expected or below.")]
+    if outcome == Objection.Outcome.CHANGED and not (results_rating or behaviour_rating):
+        errors["results_rating"] = [_("A changed result needs a new results or behaviour rating.")]
+    if errors:
+        raise ValidationError(errors)
+    data = {"outcome": outcome, "results_rating": results_rating, "behaviour_rating": behaviour_rating}
+    with transaction.atomic():
+        decided = perform(objection, "decide", actor=actor, comment=reasons, data=data, origin=origin).document
+        perform(decided.assessment, "resolve", actor=actor, comment=reasons, data={**data, "objection": decided.pk}, origin=origin)
+    return decided
+
+
+def assessments_lapse(*, on: datetime.date | None = None) -> int:
+    """The scheduled sweep: issued results whose window has passed become final, through the
+    engine as the system. Idempotent: a result already moved (by another worker, or by the
+    employee at the same moment) is skipped."""
+    on = on or timezone.localdate()
+    lapsed = 0
+    ids = Assessment.objects.filter(status=Assessment.Status.ISSUED, objection_deadline__lt=on).values_list("pk", flat=True)
+    for pk in list(ids):
+        try:
+            perform(Assessment(pk=pk, status=Assessment.Status.ISSUED), "lapse", actor=None, data={"deadline_before": on.isoformat()})
+        except InvalidTransition:
+            continue
+        lapsed += 1
+    return lapsed

@@ -1,0 +1,188 @@
+"""Writes of scoring: evaluation periods, the rater's ratings, the forum's review, ratification.
+Statuses move only through the engine; these services orchestrate it in one transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.models import Position
+from org.services import ReportingLineResolver, is_hr_for
+from workflow import audit
+from workflow.engine import open_tasks, perform
+from workflow.errors import InvalidTransition, NotPermitted
+from workflow.models import AuditEvent
+
+from .. import distribution
+from ..models import PERIODS, Assessment, Cycle, CycleMember, Evaluation, Plan, UnitReview
+from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES
+
+
+def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = None) -> tuple[Evaluation, int, int]:
+    """HR starts an evaluation period: one assessment per employee with an approved plan and
+    one review per unit, created once (a repeated call creates only what is missing)."""
+    if period not in dict(PERIODS):
+        raise ValidationError({"period": [_("Choose Q1, Q2, Q3, Q4 or annual.")]})
+    if period != "annual" and cycle.period_type != Cycle.PeriodType.QUARTERLY:
+        raise ValidationError({"period": [_("This cycle is evaluated annually only.")]})
+    if not is_hr_for(actor, list(cycle.units.all())):
+        raise NotPermitted(_("Only HR of the cycle's units may start an evaluation period."))
+    if cycle.status != Cycle.Status.OPEN:
+        raise InvalidTransition(_("Evaluation periods start only in an open cycle."), status=cycle.status)
+    with transaction.atomic():
+        evaluation, created = Evaluation.objects.get_or_create(cycle=cycle, period=period, defaults={"created_by": actor})
+        if created:
+            audit.append(document_type="cycle", document_id=cycle.pk, action="start_evaluation", from_state=cycle.status,
+                         to_state=cycle.status, actor_id=actor.pk, data={"period": period}, origin=origin)
+        members = list(
+            CycleMember.objects.filter(cycle=cycle, plan__revision__gt=0)
+            .select_related("employee", "rater", "position", "unit", "cycle")
+        )
+        reviews = _create_reviews(cycle, evaluation, {m.unit for m in members})
+        assessments = _create_assessments(cycle, evaluation, members, reviews)
+    return evaluation, len(reviews["created"]), len(assessments)
+
+
+def _create_reviews(cycle, evaluation, units) -> dict:
+    existing = {r.unit_id: r for r in UnitReview.objects.filter(evaluation=evaluation)}
+    resolver = ReportingLineResolver(on=timezone.localdate())
+    leaders = dict(Position.objects.filter(unit__in=units, is_unit_leader=True).values_list("unit_id", "pk"))
+    new = []
+    for unit in sorted(units, key=lambda u: u.path):
+        if unit.pk in existing:
+            continue
+        leader_position = leaders.get(unit.pk)
+        setter_position = resolver.superior_of.get(leader_position) if leader_position else None
+        new.append(UnitReview(cycle=cycle, evaluation=evaluation, unit=unit, period=evaluation.period,
+                              predicate_setter_id=resolver.holder_of(setter_position),
+                              predicate_setter_position_id=setter_position))
+    new = UnitReview.objects.bulk_create(new)
+    _first_events("unit_review", new, {"period": evaluation.period})
+    for review in UnitReview.objects.filter(pk__in=[r.pk for r in new]).select_related("cycle", "unit", "evaluation", "predicate_setter"):
+        open_tasks("unit_review", review.pk, review.flow_class(review).open_tasks())
+    existing.update({r.unit_id: r for r in new})
+    return {"by_unit": existing, "created": new}
+
+
+def _create_assessments(cycle, evaluation, members, reviews) -> list[Assessment]:
+    existing = set(Assessment.objects.filter(evaluation=evaluation).values_list("member_id", flat=True))
+    new = [
+        Assessment(cycle=cycle, evaluation=evaluation, unit_review=reviews["by_unit"][m.unit_id], member=m,
+                   employee_id=m.employee_id, unit_id=m.unit_id, period=evaluation.period,
+                   is_unit_leader=bool(m.position and m.position.is_unit_leader and m.position.unit_id == m.unit_id))
+        for m in members if m.pk not in existing
+    ]
+    new = Assessment.objects.bulk_create(new)
+    _first_events("assessment", new, {"period": evaluation.period})
+    for assessment in new:
+        assessment.evaluation = evaluation
+        open_tasks("assessment", assessment.pk, assessment.flow_class(assessment).open_tasks())
+    return new
+
+
+def _first_events(document_type: str, documents, data: dict) -> None:
+    now = timezone.now()
+    AuditEvent.objects.bulk_create([
+        audit.build_event(document_type=document_type, document_id=d.pk, action="create", to_state=d.status,
+                          data=data, origin={"channel": "system"}, at=now)
+        for d in documents
+    ])
+
+
+def assessment_rate(*, assessment: Assessment, actor, ratings: dict, origin: dict | None = None) -> Assessment:
+    """The rater's ratings of a draft assessment (results, behaviour, per core value, note)."""
+    errors = {}
+    for key in ("results_rating", "behaviour_rating"):
+        if ratings.get(key) not in (None, "", *RATINGS):
+            errors[key] = [_("Choose above, as_expected or below.")]
+    values = ratings.get("behaviour_values") or {}
+    if set(values) - set(CORE_VALUES) or set(values.values()) - set(RATINGS):
+        errors["behaviour_values"] = [_("Rate the BerAKHLAK core values by their code names with above, as_expected or below.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        a = Assessment.objects.select_for_update(of=("self",)).select_related("member__rater", "unit_review").get(pk=assessment.pk)
+        flow = a.flow_class(a)
+        if flow.authorize(actor, "rater") is None:
+            raise NotPermitted(_("Only the employee's rater may rate this assessment."))
+        if a.status != Assessment.Status.DRAFT:
+            raise InvalidTransition(_("Ratings can be changed only before the assessment is submitted."),
+                                    status=a.status, allowed_actions=flow.allowed_actions(actor))
+        changed = {key: ratings[key] for key in ("results_rating", "behaviour_rating", "behaviour_values", "note") if key in ratings}
+        for key, value in changed.items():
+            setattr(a, key, value if value is not None else "")
+        a.version += 1
+        a.save(update_fields=[*changed, "version", "updated_at"])
+        audit.append(document_type="assessment", document_id=a.pk, action="rate", from_state=a.status, to_state=a.status,
+                     actor_id=actor.pk, data={k: v for k, v in changed.items() if k != "note"}, origin=origin)
+    return a
+
+
+def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str, comment: str = "", origin=None) -> UnitReview:
+    if unit_predicate not in UNIT_PREDICATES:
+        raise ValidationError({"unit_predicate": [_("Choose outstanding, good, needs_improvement, poor or very_poor.")]})
+    return perform(review, "set_unit_predicate", actor=actor, comment=comment, data={"unit_predicate": unit_predicate}, origin=origin).document
+
+
+def board(review: UnitReview) -> dict:
+    """What the forum sees: every assessment of the unit and period, the distribution of
+    predicates and each rule of the pattern for the unit's predicate, with pass or departure."""
+    assessments = list(
+        Assessment.objects.filter(unit_review=review).select_related("employee", "member__rater").order_by("employee__name")
+    )
+    scored = [a.predicate for a in assessments if a.predicate]
+    counts = {p: scored.count(p) for p in ["very_good", "good", "needs_improvement", "poor", "very_poor"]}
+    pattern = review.cycle.rules["distribution"].get(review.unit_predicate, []) if review.unit_predicate else []
+    checks = distribution.check(pattern, scored) if review.unit_predicate else []
+    return {"assessments": assessments, "distribution": counts, "total": len(scored),
+            "pattern": distribution.as_json(checks), "departures": [c.description for c in checks if not c.passes]}
+
+
+def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predicate: str, reason: str, origin=None) -> Assessment:
+    """A forum member changes an assessment's predicate with a written reason."""
+    if predicate not in dict(Assessment.Predicate.choices):
+        raise ValidationError({"predicate": [_("Choose a valid predicate.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the reason for the change.")]})
+    assessment = Assessment.objects.filter(pk=assessment_id, unit_review=review).first()
+    if assessment is None:
+        raise ValidationError({"assessment": [_("This assessment is not part of the unit's review.")]})
+    with transaction.atomic():
+        result = perform(assessment, "adjust", actor=actor, comment=reason,
+                         data={"predicate": predicate, "from": assessment.predicate, "unit_review": review.pk}, origin=origin)
+        audit.append(document_type="unit_review", document_id=review.pk, action="adjust", from_state=review.status,
+                     to_state=review.status, actor_id=actor.pk, comment=reason,
+                     data={"assessment": assessment.pk, "from": assessment.predicate, "to": predicate}, origin=origin)
+    return result.document
+
+
+def unit_review_approve(*, review: UnitReview, actor, justification: str = "", origin=None) -> UnitReview:
+    """The forum approves the unit's results and issues them (each assessment's objection window
+    opens). A departure from the distribution pattern needs a written justification."""
+    justification = (justification or "").strip()
+    with transaction.atomic():
+        departures = board(review)["departures"] if review.status == UnitReview.Status.SCORING else []
+        if departures and not justification:
+            raise ValidationError({"justification": [
+                _("The results depart from the distribution pattern (%(rules)s): justify the departure.") % {"rules": "; ".join(departures)}
+            ]})
+        result = perform(review, "approve", actor=actor, comment=justification,
+                         data={"justification": justification, "departures": departures}, origin=origin)
+        for assessment in Assessment.objects.filter(unit_review=review, status=Assessment.Status.SUBMITTED):
+            perform(assessment, "issue", actor=actor, data={"unit_review": review.pk}, origin=origin)
+    return result.document
+
+
+def unit_review_ratify(*, review: UnitReview, actor, comment: str = "", origin=None) -> UnitReview:
+    """The ratifying official ratifies the unit's final results, which locks them."""
+    with transaction.atomic():
+        result = perform(review, "ratify", actor=actor, comment=comment, origin=origin)
+        for assessment in Assessment.objects.filter(unit_review=review, status=Assessment.Status.FINAL):
+            perform(assessment, "ratify", actor=actor, data={"unit_review": review.pk}, origin=origin)
+    return result.document
+
+
+def approved_plan_members(cycle: Cycle):
+    return Plan.objects.filter(cycle=cycle, revision__gt=0).values_list("member_id", flat=True)
