@@ -10,8 +10,10 @@ from .plans import PlanViewSet
 from .reports import ReportViewSet
 from .scoring import AssessmentViewSet, UnitReviewViewSet
 
+router = DefaultRouter()
 # The trailing slash is optional: `/cycles/1/results.xlsx` and `/plans/1/submit/` both work.
-router = DefaultRouter(trailing_slash="/?")
+# (DefaultRouter's argument is a boolean; the pattern itself takes the regex.)
+router.trailing_slash = "/?"
 router.register("cycles", CycleViewSet, basename="cycle")
 router.register("cycle-members", MemberViewSet, basename="cycle-member")
 router.register("plans", PlanViewSet, basename="plan")
