@@ -40,6 +40,12 @@ class CycleSerializer(serializers.ModelSerializer):
             "id", "name", "year", "period_type", "units", "plan_deadline", "rule_set", "rules", "status",
             "status_display", "version", "opening_total", "opening_done", "opened_at", "created_at", "allowed_actions",
         ]
+
+    def get_allowed_actions(self, cycle) -> list[str] | None:
+        # Per document: on detail responses only (a list would pay permission queries per row).
+        if isinstance(self.parent, serializers.ListSerializer):
+            return None
+        return available_actions(cycle, self.context["request"].user)
         read_only_fields = ["rules", "version", "opening_total", "opening_done", "opened_at", "created_at"]
 
     def validate_year(self, year: int) -> int:
@@ -53,8 +59,6 @@ class CycleSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"plan_deadline": ["The plan deadline must fall in the cycle's year."]})
         return attrs
 
-    def get_allowed_actions(self, cycle) -> list[str]:
-        return available_actions(cycle, self.context["request"].user)
 
 
 class EvaluationSerializer(serializers.Serializer):

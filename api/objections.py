@@ -24,13 +24,20 @@ class ObjectionSerializer(serializers.ModelSerializer):
     employee = EmployeeRefSerializer(read_only=True)
     decider = EmployeeRefSerializer(read_only=True, allow_null=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
         model = Objection
         fields = ["id", "assessment", "cycle", "employee", "decider", "status", "status_display", "version", "reasons",
                   "explanations_due", "rater_explanation", "employee_explanation", "outcome", "results_rating",
-                  "behaviour_rating", "decision_reasons", "decided_at", "created_at", "allowed_actions"]
+                  "behaviour_rating", "decision_reasons", "decided_at", "created_at"]
+        read_only_fields = fields
+
+
+class ObjectionDetailSerializer(ObjectionSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(ObjectionSerializer.Meta):
+        fields = ObjectionSerializer.Meta.fields + ["allowed_actions"]
         read_only_fields = fields
 
     def get_allowed_actions(self, objection) -> list[str]:
@@ -64,15 +71,17 @@ class ObjectionFilter(django_filters.FilterSet):
 
 
 class ObjectionViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = ObjectionSerializer
     filterset_class = ObjectionFilter
+
+    def get_serializer_class(self):
+        return ObjectionSerializer if self.action == "list" else ObjectionDetailSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Objection.objects.none()
         return objections_visible_to(self.request.user).order_by("id")
 
-    @extend_schema(request=FileObjectionSerializer, responses=ObjectionSerializer)
+    @extend_schema(request=FileObjectionSerializer, responses=ObjectionDetailSerializer)
     def create(self, request):
         body = FileObjectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -83,7 +92,7 @@ class ObjectionViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retri
                                    origin=request_origin(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=objection.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ExplanationSerializer, responses=ObjectionSerializer)
+    @extend_schema(request=ExplanationSerializer, responses=ObjectionDetailSerializer)
     @action(detail=True, methods=["post"])
     def explanations(self, request, pk=None):
         objection = self.get_object()
@@ -93,7 +102,7 @@ class ObjectionViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retri
                           origin=request_origin(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=objection.pk)).data)
 
-    @extend_schema(request=DecisionSerializer, responses=ObjectionSerializer)
+    @extend_schema(request=DecisionSerializer, responses=ObjectionDetailSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         objection = self.get_object()

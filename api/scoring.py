@@ -38,7 +38,6 @@ class AssessmentSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     predicate_display = serializers.CharField(source="get_predicate_display", read_only=True)
     unit_predicate = serializers.CharField(source="unit_review.unit_predicate", read_only=True)
-    allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
         model = Assessment
@@ -46,13 +45,23 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "id", "cycle", "period", "unit", "unit_review", "employee", "rater", "is_unit_leader", "status",
             "status_display", "version", "unit_predicate", "results_rating", "behaviour_rating", "behaviour_values",
             "note", "rated_predicate", "predicate", "predicate_display", "adjusted", "issued_at", "objection_deadline",
-            "final_at", "allowed_actions",
+            "final_at",
         ]
         read_only_fields = fields
 
+
+class AssessmentDetailSerializer(AssessmentSerializer):
+    """With the actions the user may take: per document, so on detail responses only (in a
+    list it would cost permission queries per row)."""
+
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = AssessmentSerializer.Meta.fields + ["allowed_actions"]
+        read_only_fields = fields
+
     def get_allowed_actions(self, assessment) -> list[str]:
-        request = self.context.get("request")
-        return available_actions(assessment, request.user) if request else []
+        return available_actions(assessment, self.context["request"].user)
 
 
 class RatingsSerializer(serializers.Serializer):
@@ -82,7 +91,6 @@ class AssessmentFilter(django_filters.FilterSet):
 
 
 class AssessmentViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = AssessmentSerializer
     filterset_class = AssessmentFilter
     http_method_names = ["get", "patch", "post", "head", "options"]
 
@@ -91,7 +99,10 @@ class AssessmentViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
             return Assessment.objects.none()
         return assessments_visible_to(self.request.user).order_by("id")
 
-    @extend_schema(request=RatingsSerializer, responses=AssessmentSerializer)
+    def get_serializer_class(self):
+        return AssessmentSerializer if self.action == "list" else AssessmentDetailSerializer
+
+    @extend_schema(request=RatingsSerializer, responses=AssessmentDetailSerializer)
     def partial_update(self, request, pk=None):
         assessment = self.get_object()
         body = RatingsSerializer(data=request.data)
@@ -99,12 +110,12 @@ class AssessmentViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         assessment_rate(assessment=assessment, actor=request.user, ratings=body.validated_data, origin=request_origin(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=assessment.pk)).data)
 
-    @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
+    @extend_schema(request=CommentSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self.transition(request, "submit")
 
-    @extend_schema(request=CommentSerializer, responses=AssessmentSerializer)
+    @extend_schema(request=CommentSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """The employee accepts the issued result (signs the evaluation document): final at once."""
@@ -131,12 +142,19 @@ class UnitReviewSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     predicate_setter = EmployeeRefSerializer(allow_null=True, read_only=True)
-    allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
         model = UnitReview
         fields = ["id", "cycle", "period", "unit", "unit_name", "status", "status_display", "version", "unit_predicate",
-                  "predicate_setter", "justification", "approved_at", "ratified_at", "allowed_actions"]
+                  "predicate_setter", "justification", "approved_at", "ratified_at"]
+        read_only_fields = fields
+
+
+class UnitReviewDetailSerializer(UnitReviewSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(UnitReviewSerializer.Meta):
+        fields = UnitReviewSerializer.Meta.fields + ["allowed_actions"]
         read_only_fields = fields
 
     def get_allowed_actions(self, review) -> list[str]:
@@ -170,8 +188,10 @@ class UnitReviewFilter(django_filters.FilterSet):
 
 
 class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = UnitReviewSerializer
     filterset_class = UnitReviewFilter
+
+    def get_serializer_class(self):
+        return UnitReviewSerializer if self.action == "list" else UnitReviewDetailSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -193,7 +213,7 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
     def _fresh(self, review):
         return Response(as_json(self.get_serializer(self.get_queryset().get(pk=review.pk)).data))
 
-    @extend_schema(request=UnitPredicateSerializer, responses=UnitReviewSerializer)
+    @extend_schema(request=UnitPredicateSerializer, responses=UnitReviewDetailSerializer)
     @action(detail=True, methods=["post"])
     def set_unit_predicate(self, request, pk=None):
         review = self.get_object()
@@ -203,7 +223,7 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
                                   comment=body.validated_data["comment"], origin=request_origin(request))
         return self._fresh(review)
 
-    @extend_schema(request=AdjustSerializer, responses=AssessmentSerializer)
+    @extend_schema(request=AdjustSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def adjust(self, request, pk=None):
         review = self.get_object()
@@ -212,9 +232,9 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         assessment = unit_review_adjust(review=review, actor=request.user, assessment_id=body.validated_data["assessment"],
                                         predicate=body.validated_data["predicate"], reason=body.validated_data["reason"],
                                         origin=request_origin(request))
-        return Response(AssessmentSerializer(assessments_visible_to(request.user).get(pk=assessment.pk), context={"request": request}).data)
+        return Response(AssessmentDetailSerializer(assessments_visible_to(request.user).get(pk=assessment.pk), context={"request": request}).data)
 
-    @extend_schema(request=ApproveSerializer, responses=UnitReviewSerializer)
+    @extend_schema(request=ApproveSerializer, responses=UnitReviewDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         review = self.get_object()
@@ -224,7 +244,7 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
                             origin=request_origin(request))
         return self._fresh(review)
 
-    @extend_schema(request=CommentSerializer, responses=UnitReviewSerializer)
+    @extend_schema(request=CommentSerializer, responses=UnitReviewDetailSerializer)
     @action(detail=True, methods=["post"])
     def ratify(self, request, pk=None):
         review = self.get_object()
