@@ -26,6 +26,12 @@ class RuleSet(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # A rule set the processes could not run on is refused however it is saved (admin,
+        # shell, data migration), not only through forms.
+        validate_rules(self.data)
+        super().save(*args, **kwargs)
+
 
 class Cycle(Document):
     """A performance year for a scope of units (the units and everything below them)."""

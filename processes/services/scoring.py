@@ -17,7 +17,7 @@ from workflow.models import AuditEvent
 
 from .. import distribution
 from ..models import PERIODS, Assessment, Cycle, CycleMember, Evaluation, Plan, UnitReview
-from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES
+from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
 
 
 def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = None) -> tuple[Evaluation, int, int]:
@@ -103,7 +103,7 @@ def assessment_rate(*, assessment: Assessment, actor, ratings: dict, origin: dic
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        a = Assessment.objects.select_for_update(of=("self",)).select_related("member__rater", "unit_review").get(pk=assessment.pk)
+        a = Assessment.objects.select_for_update(of=("self",)).select_related("member__rater", "unit_review", "cycle").get(pk=assessment.pk)
         flow = a.flow_class(a)
         if flow.authorize(actor, "rater") is None:
             raise NotPermitted(_("Only the employee's rater may rate this assessment."))
@@ -113,11 +113,26 @@ def assessment_rate(*, assessment: Assessment, actor, ratings: dict, origin: dic
         changed = {key: ratings[key] for key in ("results_rating", "behaviour_rating", "behaviour_values", "note") if key in ratings}
         for key, value in changed.items():
             setattr(a, key, value if value is not None else "")
+        # Show the predicate the ratings give while the rater is still rating (recomputed on submit).
+        a.rated_predicate = a.predicate = preview_predicate(a)
         a.version += 1
-        a.save(update_fields=[*changed, "version", "updated_at"])
+        a.save(update_fields=[*changed, "rated_predicate", "predicate", "version", "updated_at"])
         audit.append(document_type="assessment", document_id=a.pk, action="rate", from_state=a.status, to_state=a.status,
                      actor_id=actor.pk, data={k: v for k, v in changed.items() if k != "note"}, origin=origin)
     return a
+
+
+def preview_predicate(assessment: Assessment) -> str:
+    """The predicate the current ratings give ("" while incomplete); for a unit's leader the
+    results rating follows the unit's predicate once it is set."""
+    rules = assessment.cycle.rules
+    results = assessment.results_rating
+    if assessment.is_unit_leader:
+        unit_predicate = assessment.unit_review.unit_predicate
+        results = rules["leader_results_rating"][unit_predicate] if unit_predicate else ""
+    if not (results and assessment.behaviour_rating):
+        return ""
+    return predicate_for(rules, results, assessment.behaviour_rating)
 
 
 def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str, comment: str = "", origin=None) -> UnitReview:
