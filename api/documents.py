@@ -9,9 +9,23 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.authentication import TokenAuthentication
 
+from drf_spectacular.utils import extend_schema_field
+
 from workflow import audit
-from workflow.engine import perform
+from workflow.engine import available_actions, perform
 from workflow.idempotency import run_once
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class AllowedActionsField(serializers.Field):
+    """The actions the requesting user may take on the document now. Per document, so put it on
+    detail serializers only: in a list it would cost permission queries per row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, document) -> list[str]:
+        return available_actions(document, self.context["request"].user)
 
 
 class CommentSerializer(serializers.Serializer):

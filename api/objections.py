@@ -11,9 +11,8 @@ from rest_framework.response import Response
 from processes.models import Objection, Rating
 from processes.selectors import assessments_visible_to, objections_visible_to
 from processes.services.objections import objection_decide, objection_explain, objection_file
-from workflow.engine import available_actions
 
-from .documents import AuditEventSerializer, DocumentActionsMixin, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, DocumentActionsMixin, request_origin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 
@@ -34,14 +33,12 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
 
 class ObjectionDetailSerializer(ObjectionSerializer):
-    allowed_actions = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField()
 
     class Meta(ObjectionSerializer.Meta):
         fields = ObjectionSerializer.Meta.fields + ["allowed_actions"]
         read_only_fields = fields
 
-    def get_allowed_actions(self, objection) -> list[str]:
-        return available_actions(objection, self.context["request"].user)
 
 
 class FileObjectionSerializer(serializers.Serializer):

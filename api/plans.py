@@ -11,9 +11,8 @@ from rest_framework.response import Response
 from processes.models import Indicator, Plan, PlanResult
 from processes.selectors import plans_visible_to
 from processes.services.plans import plan_update_content
-from workflow.engine import available_actions
 
-from .documents import AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
 from .filters import MAX_ID, IdFilter
 
 
@@ -70,13 +69,11 @@ class PlanVersionSerializer(serializers.Serializer):
 class PlanDetailSerializer(PlanListSerializer):
     results = ResultSerializer(many=True, read_only=True)
     versions = PlanVersionSerializer(many=True, read_only=True)
-    allowed_actions = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField()
 
     class Meta(PlanListSerializer.Meta):
         fields = PlanListSerializer.Meta.fields + ["results", "versions", "allowed_actions"]
 
-    def get_allowed_actions(self, plan) -> list[str]:
-        return available_actions(plan, self.context["request"].user)
 
 
 class PlanContentSerializer(serializers.Serializer):

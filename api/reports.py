@@ -14,9 +14,8 @@ from rest_framework.response import Response
 from processes.models import Evidence, MonthlyReport, Plan
 from processes.selectors import plans_visible_to, reports_visible_to
 from processes.services.reports import evidence_add, evidence_delete, report_for_month, report_update_realisations
-from workflow.engine import available_actions
 
-from .documents import AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 
@@ -55,13 +54,11 @@ class ReportListSerializer(serializers.ModelSerializer):
 class ReportDetailSerializer(ReportListSerializer):
     realisations = RealisationSerializer(many=True, read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
-    allowed_actions = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField()
 
     class Meta(ReportListSerializer.Meta):
         fields = ReportListSerializer.Meta.fields + ["realisations", "evidence", "allowed_actions"]
 
-    def get_allowed_actions(self, report) -> list[str]:
-        return available_actions(report, self.context["request"].user)
 
 
 class ReportCreateSerializer(serializers.Serializer):

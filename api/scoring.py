@@ -23,9 +23,8 @@ from processes.services.scoring import (
     unit_review_ratify,
     unit_review_set_predicate,
 )
-from workflow.engine import available_actions
 
-from .documents import AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json, request_origin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 
@@ -54,14 +53,12 @@ class AssessmentDetailSerializer(AssessmentSerializer):
     """With the actions the user may take: per document, so on detail responses only (in a
     list it would cost permission queries per row)."""
 
-    allowed_actions = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField()
 
     class Meta(AssessmentSerializer.Meta):
         fields = AssessmentSerializer.Meta.fields + ["allowed_actions"]
         read_only_fields = fields
 
-    def get_allowed_actions(self, assessment) -> list[str]:
-        return available_actions(assessment, self.context["request"].user)
 
 
 class RatingsSerializer(serializers.Serializer):
@@ -151,14 +148,12 @@ class UnitReviewSerializer(serializers.ModelSerializer):
 
 
 class UnitReviewDetailSerializer(UnitReviewSerializer):
-    allowed_actions = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField()
 
     class Meta(UnitReviewSerializer.Meta):
         fields = UnitReviewSerializer.Meta.fields + ["allowed_actions"]
         read_only_fields = fields
 
-    def get_allowed_actions(self, review) -> list[str]:
-        return available_actions(review, self.context["request"].user)
 
 
 class UnitPredicateSerializer(serializers.Serializer):

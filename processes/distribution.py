@@ -22,7 +22,7 @@ def _names(predicates: list[str]) -> str:
     from .models import Assessment
 
     labels = dict(Assessment.Predicate.choices)
-    return " / ".join(str(labels.get(p, p)) for p in predicates)
+    return _(" or ").join(str(labels.get(p, p)) for p in predicates)
 
 
 def check(pattern: list[dict], predicates: list[str]) -> list[RuleCheck]:

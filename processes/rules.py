@@ -117,6 +117,19 @@ def validate_rules(data: dict) -> None:
         raise ValidationError(errors)
 
 
+def validate_rules_field(value) -> None:
+    """validate_rules for a model field's validators, which must raise a list of messages (a
+    field validator may not raise errors keyed by name): each message says its key."""
+    try:
+        validate_rules(value)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError(
+                [f"{key}: {message}" for key, messages in error.message_dict.items() for message in messages]
+            ) from None
+        raise
+
+
 def _validate_matrix(matrix, errors) -> None:
     if not (
         isinstance(matrix, dict)

@@ -79,7 +79,7 @@ class AssessmentFlow(AppraisalFlow):
     def adjust(self):
         self.set(predicate=self.ctx.data["predicate"], adjusted=True)
 
-    @action(state, source=Status.SUBMITTED, target=Status.ISSUED, role=FORUM, label=gettext_lazy("Issue"))
+    @action(state, source=Status.SUBMITTED, target=Status.ISSUED, role=FORUM, label=gettext_lazy("Issue the result"))
     def issue(self):
         now = timezone.now()
         self.set(issued_at=now, objection_deadline=objection_deadline(self.document.cycle.rules, timezone.localdate(now)))
@@ -89,12 +89,12 @@ class AssessmentFlow(AppraisalFlow):
         self.set(final_at=timezone.now())
 
     @action(state, source=Status.ISSUED, target=Status.FINAL, role=SYSTEM, conditions=[window_passed],
-            label=gettext_lazy("Lapse into final"))
+            label=gettext_lazy("Make final (objection window passed)"))
     def lapse(self):
         self.set(final_at=timezone.now())
 
     @action(state, source=Status.ISSUED, target=Status.OBJECTED, role=EMPLOYEE, conditions=[window_open],
-            label=gettext_lazy("Object"))
+            label=gettext_lazy("Object to the result"))
     def object(self):
         pass  # the objection itself is its own document (processes.services.objections)
 
@@ -127,7 +127,7 @@ class AssessmentFlow(AppraisalFlow):
 
     def notices(self, action: str, from_state: str) -> list[Notice]:
         a, member = self.document, self.member
-        data = {"employee": member.employee.name, "period": a.period, "year": a.cycle.year,
+        data = {"employee": member.employee.name, "period": a.get_period_display(), "year": a.cycle.year,
                 "predicate": a.get_predicate_display(), "comment": self.ctx.comment,
                 "deadline": a.objection_deadline.isoformat() if a.objection_deadline else ""}
         if action == "issue":

@@ -45,8 +45,10 @@ class ObjectionFlow(AppraisalFlow):
             return fsm.State.CONDITION(True)
         if objection.explanations_due and today() > objection.explanations_due:
             return fsm.State.CONDITION(True)
+        if objection.explanations_due is None:
+            return fsm.State.CONDITION(False, _("Both explanations are needed first."))
         return fsm.State.CONDITION(
-            False, _("Both explanations are needed first (or wait until %(date)s).") % {"date": objection.explanations_due}
+            False, _("Both explanations are needed first (or wait until %(date)s).") % {"date": objection.explanations_due.isoformat()}
         )
 
     @action(state, source=Status.AWAITING_EXPLANATIONS, target=fsm.State.GET_STATE(_after_rater, states=list(Status.values)),
@@ -88,7 +90,7 @@ class ObjectionFlow(AppraisalFlow):
 
     def notices(self, action: str, from_state: str) -> list[Notice]:
         objection, member = self.document, self.member
-        data = {"employee": member.employee.name, "period": objection.assessment.period, "year": objection.cycle.year,
+        data = {"employee": member.employee.name, "period": objection.assessment.get_period_display(), "year": objection.cycle.year,
                 "outcome": objection.get_outcome_display()}
         if action == "create":
             notices = [Notice(member.raters_superior.user_id, "objection.filed", data)] if member.raters_superior_id else []

@@ -98,7 +98,7 @@ class UnitReviewFlow(Flow):
 
     def notices(self, action: str, from_state: str) -> list[Notice]:
         review = self.document
-        data = {"unit": review.unit.name, "period": review.period, "year": review.cycle.year,
+        data = {"unit": review.unit.name, "period": review.get_period_display(), "year": review.cycle.year,
                 "predicate": review.get_unit_predicate_display()}
         if action == "set_unit_predicate":
             return [Notice(user_id, "unit_review.ready", data) for user_id in forum_members(review)]

@@ -8,14 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from org.models import Employee, Position, Unit
 from workflow.models import Document, FlowRef
 
-from ..rules import default_rules, validate_rules
+from ..rules import default_rules, validate_rules, validate_rules_field
 
 
 class RuleSet(models.Model):
     """A named rule set; the default one is copied into each new cycle."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
-    data = models.JSONField(_("rules"), default=default_rules, validators=[validate_rules])
+    data = models.JSONField(_("rules"), default=default_rules, validators=[validate_rules_field])
     is_default = models.BooleanField(_("default"), default=False)
 
     class Meta:
@@ -54,7 +54,7 @@ class Cycle(Document):
     period_type = models.CharField(_("evaluation period"), max_length=10, choices=PeriodType.choices, default=PeriodType.ANNUAL)
     units = models.ManyToManyField(Unit, verbose_name=_("scope"), related_name="cycles")
     plan_deadline = models.DateField(_("plan deadline"))
-    rules = models.JSONField(_("rules"), default=default_rules, validators=[validate_rules])
+    rules = models.JSONField(_("rules"), default=default_rules, validators=[validate_rules_field])
     rule_set = models.ForeignKey(RuleSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="cycles")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -24,7 +24,7 @@ class Predicate(models.TextChoices):
     VERY_GOOD = "very_good", _("Very good")
     GOOD = "good", _("Good")
     NEEDS_IMPROVEMENT = "needs_improvement", _("Needs improvement")
-    POOR = "poor", _("Poor / misconduct")
+    POOR = "poor", _("Poor (misconduct)")
     VERY_POOR = "very_poor", _("Very poor")
 
 

@@ -42,7 +42,7 @@ def objection_explain(*, objection: Objection, actor, explanation: str, origin: 
     elif flow.authorize(actor, "rater") is not None:
         action = "explain_as_rater"
     else:
-        raise NotPermitted(_("Only the rater and the employee explain an objection."))
+        raise NotPermitted(_("Only the rater and the employee may explain an objection."))
     return perform(objection, action, actor=actor, comment=explanation, origin=origin).document
 
 

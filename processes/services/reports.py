@@ -86,7 +86,7 @@ def reports_open_month(*, year: int, month: int, chunk_size: int = 1000) -> int:
 def report_for_month(*, plan: Plan, month: int, actor) -> tuple[MonthlyReport, bool]:
     """The month's report of a plan, created on first access by its owner."""
     if not 1 <= month <= 12:
-        raise ValidationError({"month": [_("A month from 1 to 12.")]})
+        raise ValidationError({"month": [_("Give a month from 1 to 12.")]})
     report = MonthlyReport.objects.filter(plan=plan, month=month).first()
     if report is not None:
         return report, False

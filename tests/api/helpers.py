@@ -7,16 +7,23 @@ They build on the fixtures and helpers of tests/conftest.py (``org``, ``cycle``,
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
+from rest_framework.test import APIClient
 
-from processes.models import Cycle, Plan
+from processes.models import Assessment, Cycle, CycleRole, Indicator, MonthlyReport, Plan, UnitReview
 from processes.services.cycles import cycle_create, cycle_open
+from processes.services.reports import report_update_realisations, reports_open_month
+from processes.services.scoring import unit_review_ratify
 from workflow.engine import perform
 from workflow.models import AuditEvent
 
 from ..conftest import approve_plan, fill_plan, plan_of
-from ..factories import EmployeeFactory
+from ..factories import EmployeeFactory, UserFactory
+from ..lifecycle import approve_all_plans, issue_unit, rate_all, set_unit_predicates, start_evaluation
 
 API = "/api/v1"
 
@@ -109,3 +116,98 @@ def submit_all(cycle, employees, supports) -> list[Plan]:
         perform(plan, "submit", actor=employee.user)
         plans.append(plan)
     return plans
+
+
+# Monthly reports and scoring (tests/api/test_reports_api.py, test_scoring_api.py, test_results_api.py) ----
+
+JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
+
+
+def english(user) -> APIClient:
+    """A client for ``user`` whose requests ask for English (so messages can be asserted)."""
+    client = APIClient()
+    client.force_authenticate(user)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    return client
+
+
+def at(month: int, day: int, year: int = 2026, hour: int = 10):
+    """Travel to ``hour``:00 of a day in Asia/Jakarta (the clock stands still there)."""
+    return time_machine.travel(datetime.datetime(year, month, day, hour, 0, tzinfo=JAKARTA), tick=False)
+
+
+def report_url(report, action: str | None = None) -> str:
+    return f"{API}/reports/{report.pk}/" + (f"{action}/" if action else "")
+
+
+def assessment_url(assessment, action: str | None = None) -> str:
+    return f"{API}/assessments/{assessment.pk}/" + (f"{action}/" if action else "")
+
+
+def review_url(review, action: str | None = None) -> str:
+    return f"{API}/unit-reviews/{review.pk}/" + (f"{action}/" if action else "")
+
+
+def upload(name: str = "bukti.pdf", content: bytes = b"%PDF-1.4 notulen rapat", content_type: str = "application/pdf"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def open_reports(cycle, month: int = 1) -> dict:
+    """Every plan of ``cycle`` approved and the month's reports opened by the sweep; by employee id."""
+    approve_all_plans(cycle)
+    reports_open_month(year=cycle.year, month=month)
+    return {r.employee_id: r for r in MonthlyReport.objects.filter(cycle=cycle, month=month)}
+
+
+def indicator_of(report) -> Indicator:
+    """The one indicator of the report's plan (approve_all_plans gives each plan one)."""
+    return Indicator.objects.get(result__plan_id=report.plan_id)
+
+
+def realise(report, value: str = "1 dokumen") -> None:
+    """The report's owner reports the realisation of its plan's indicator."""
+    report_update_realisations(report=report, actor=report.employee.user,
+                               items=[{"indicator": indicator_of(report).pk, "value": value, "note": ""}])
+
+
+def agency_forum(cycle):
+    """A forum member for the whole agency (so every unit of the fixture can be reviewed)."""
+    user = UserFactory(username="tim.penilai")
+    CycleRole.objects.get_or_create(cycle=cycle, user=user, role=CycleRole.Role.FORUM_MEMBER, unit=cycle.units.get())
+    return user
+
+
+def ratifier_of(cycle):
+    user = UserFactory(username="pejabat.penetap")
+    CycleRole.objects.get_or_create(cycle=cycle, user=user, role=CycleRole.Role.RATIFYING_OFFICIAL)
+    return user
+
+
+def issued_evaluation(org, cycle, *, period: str = "annual", predicate: str = "good", approve: bool = True):
+    """Plans approved (unless done already), the period started, every unit predicate set, every
+    assessment rated as expected and submitted, and every unit issued by the agency's forum."""
+    if approve:
+        approve_all_plans(cycle)
+    evaluation = start_evaluation(cycle, org.hr, period)
+    set_unit_predicates(evaluation, predicate)
+    rate_all(evaluation)
+    forum = agency_forum(cycle)
+    for review in UnitReview.objects.filter(evaluation=evaluation):
+        issue_unit(review, forum)
+    return evaluation
+
+
+def finalise(evaluation) -> None:
+    """Every employee accepts (signs) the issued result: all final."""
+    for assessment in Assessment.objects.filter(evaluation=evaluation).select_related("member__employee__user"):
+        perform(assessment, "accept", actor=assessment.member.employee.user)
+
+
+def ratified_evaluation(org, cycle, *, period: str = "annual", approve: bool = True):
+    """Every unit of the period issued, accepted and ratified by the cycle's ratifying official."""
+    evaluation = issued_evaluation(org, cycle, period=period, approve=approve)
+    finalise(evaluation)
+    official = ratifier_of(cycle)
+    for review in UnitReview.objects.filter(evaluation=evaluation):
+        unit_review_ratify(review=review, actor=official)
+    return evaluation
