@@ -11,10 +11,10 @@ from rest_framework.response import Response
 
 from org.models import Employee, Unit
 from org.services import hr_scope_units
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
-from processes.models import PERIODS, Cycle, CycleMember, RuleSet
+from org.services import is_hr_for
+from processes.models import PERIODS, Cycle, CycleMember, CycleRole, RuleSet
 from processes.services.documents import ratified_results, results_csv, results_xlsx
 from processes.services.scoring import evaluation_start
 from processes.selectors import cycle_progress, cycles_visible_to, is_hr, members_visible_to
@@ -23,7 +23,7 @@ from workflow.engine import available_actions
 from workflow.errors import NotPermitted
 
 from .documents import AuditEventSerializer, DocumentActionsMixin, request_origin
-from .filters import IdFilter, YearFilter
+from .filters import MAX_ID, IdFilter, YearFilter
 from .plans import EmployeeRefSerializer
 
 
@@ -59,6 +59,11 @@ class CycleSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"plan_deadline": ["The plan deadline must fall in the cycle's year."]})
         return attrs
 
+
+
+class ResultsQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    period = serializers.ChoiceField(choices=PERIODS, required=False)
 
 
 class EvaluationSerializer(serializers.Serializer):
@@ -114,9 +119,21 @@ class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListMod
         response.status_code = status.HTTP_202_ACCEPTED if response.status_code == 200 else response.status_code
         return response
 
+    def _overseer(self, cycle, *, hr_only: bool = False):
+        """HR of the cycle's units (and, for progress, its forum and ratifying official): the
+        overview and the exports are theirs, not every member's."""
+        user = self.request.user
+        if is_hr_for(user, list(cycle.units.all())):
+            return
+        if not hr_only and CycleRole.objects.filter(cycle=cycle, user=user).exists():
+            return
+        raise NotPermitted(_("Only HR of the cycle's units may see this."))
+
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
-        return Response(cycle_progress(self.get_object()))
+        cycle = self.get_object()
+        self._overseer(cycle)
+        return Response(cycle_progress(cycle))
 
     @extend_schema(request=EvaluationSerializer, responses=EvaluationSerializer)
     @action(detail=True, methods=["post"])
@@ -142,11 +159,10 @@ class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListMod
 
     def _results(self, request):
         cycle = self.get_object()
-        unit = request.query_params.get("unit")
-        period = request.query_params.get("period")
-        if (unit and not (unit.isdigit() and len(unit) < 19)) or (period and period not in dict(PERIODS)):
-            raise ValidationError({"unit": ["A unit id."]} if unit and not unit.isdigit() else {"period": ["Q1-Q4 or annual."]})
-        return cycle, ratified_results(cycle, unit_id=int(unit) if unit else None, period=period)
+        self._overseer(cycle, hr_only=True)
+        query = ResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return cycle, ratified_results(cycle, unit_id=query.validated_data.get("unit"), period=query.validated_data.get("period"))
 
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
     @action(detail=True, methods=["get"], url_path=r"results\.xlsx", url_name="results-xlsx")

@@ -79,6 +79,15 @@ class AssessmentFlow(AppraisalFlow):
     def adjust(self):
         self.set(predicate=self.ctx.data["predicate"], adjusted=True)
 
+    @action(state, source=Status.SUBMITTED, role=SYSTEM, label=gettext_lazy("Follow the unit predicate"))
+    def follow_unit_predicate(self):
+        """The unit's predicate changed after its leader's assessment was submitted: the results
+        rating follows it (a forum adjustment of the predicate stays)."""
+        a, rules = self.document, self.document.cycle.rules
+        results = leader_results_rating(rules, self.ctx.data["unit_predicate"])
+        rated = predicate_for(rules, results, a.behaviour_rating)
+        self.set(results_rating=results, rated_predicate=rated, predicate=a.predicate if a.adjusted else rated)
+
     @action(state, source=Status.SUBMITTED, target=Status.ISSUED, role=FORUM, label=gettext_lazy("Issue the result"))
     def issue(self):
         now = timezone.now()

@@ -23,12 +23,12 @@ from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
 def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = None) -> tuple[Evaluation, int, int]:
     """HR starts an evaluation period: one assessment per employee with an approved plan and
     one review per unit, created once (a repeated call creates only what is missing)."""
+    if not is_hr_for(actor, list(cycle.units.all())):
+        raise NotPermitted(_("Only HR of the cycle's units may start an evaluation period."))
     if period not in dict(PERIODS):
         raise ValidationError({"period": [_("Choose Q1, Q2, Q3, Q4 or annual.")]})
     if period != "annual" and cycle.period_type != Cycle.PeriodType.QUARTERLY:
         raise ValidationError({"period": [_("This cycle is evaluated annually only.")]})
-    if not is_hr_for(actor, list(cycle.units.all())):
-        raise NotPermitted(_("Only HR of the cycle's units may start an evaluation period."))
     if cycle.status != Cycle.Status.OPEN:
         raise InvalidTransition(_("Evaluation periods start only in an open cycle."), status=cycle.status)
     with transaction.atomic():
@@ -136,9 +136,23 @@ def preview_predicate(assessment: Assessment) -> str:
 
 
 def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str, comment: str = "", origin=None) -> UnitReview:
+    """The leader one level above sets (or corrects) the unit's predicate; a leader's assessment
+    already submitted follows the new predicate, through the engine, in the same transaction."""
     if unit_predicate not in UNIT_PREDICATES:
         raise ValidationError({"unit_predicate": [_("Choose outstanding, good, needs_improvement, poor or very_poor.")]})
-    return perform(review, "set_unit_predicate", actor=actor, comment=comment, data={"unit_predicate": unit_predicate}, origin=origin).document
+    with transaction.atomic():
+        result = perform(review, "set_unit_predicate", actor=actor, comment=comment, data={"unit_predicate": unit_predicate}, origin=origin)
+        leaders = Assessment.objects.filter(unit_review=review, is_unit_leader=True, status=Assessment.Status.SUBMITTED)
+        for leader in leaders:
+            perform(leader, "follow_unit_predicate", actor=None,
+                    data={"unit_predicate": unit_predicate, "unit_review": review.pk, "set_by": actor.pk}, origin=origin)
+    return result.document
+
+
+def _require_forum(review: UnitReview, actor) -> None:
+    """Permission before input: a stranger is told 403, not asked to correct the body."""
+    if review.flow_class(review).authorize(actor, "forum") is None:
+        raise NotPermitted(_("Only the review forum of this unit may do this."))
 
 
 def board(review: UnitReview) -> dict:
@@ -157,6 +171,7 @@ def board(review: UnitReview) -> dict:
 
 def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predicate: str, reason: str, origin=None) -> Assessment:
     """A forum member changes an assessment's predicate with a written reason."""
+    _require_forum(review, actor)
     if predicate not in dict(Assessment.Predicate.choices):
         raise ValidationError({"predicate": [_("Choose a valid predicate.")]})
     if not (reason or "").strip():
@@ -177,6 +192,7 @@ def unit_review_approve(*, review: UnitReview, actor, justification: str = "", o
     """The forum approves the unit's results and issues them (each assessment's objection window
     opens). A departure from the distribution pattern needs a written justification."""
     justification = (justification or "").strip()
+    _require_forum(review, actor)
     with transaction.atomic():
         departures = board(review)["departures"] if review.status == UnitReview.Status.SCORING else []
         if departures and not justification:

@@ -263,7 +263,8 @@ def test_the_rater_returns_a_report_only_with_feedback_and_the_owner_resubmits(o
     report = reports[org.employee.pk]
     realise(report)
     with at(2, 3):
-        act(org.employee.user, report, "submit")
+        assert act(org.employee.user, report, "submit").json()["allowed_actions"] == []
+        assert english(org.kabid.user).get(report_url(report)).json()["allowed_actions"] == ["accept", "return"]
         assert act(org.kabid.user, report, "return").json()["errors"]["comment"]
         returned = act(org.kabid.user, report, "return", "Lampirkan notulen rapat")
         assert (returned.json()["status"], returned.json()["feedback"]) == ("returned", "Lampirkan notulen rapat")

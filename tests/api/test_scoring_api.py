@@ -258,3 +258,16 @@ def test_the_forum_approves_only_when_every_assessment_is_submitted_and_only_the
     pending = post(org.forum_member, review_url(review, "approve"), body)
     assert pending.status_code == 409 and "2" in pending.json()["detail"]
     assert assessment_of(evaluation, org.employee).status == "submitted"
+
+
+def test_once_issued_the_unit_predicate_the_predicates_and_the_approval_are_locked(org, cycle, evaluation):
+    set_unit_predicates(evaluation)
+    rate_all(evaluation)
+    review, assessment = review_of(evaluation, org.division), assessment_of(evaluation, org.employee)
+    post(org.forum_member, review_url(review, "approve"), {"justification": "Sesuai rapat"})
+    assert set_predicate(org.kepala.user, review, "poor").status_code == 409
+    adjust = post(org.forum_member, review_url(review, "adjust"), {"assessment": assessment.pk, "predicate": "poor", "reason": "Terlambat"})
+    assert adjust.status_code == 409 and adjust.json()["status"] == "issued"
+    assert post(org.forum_member, review_url(review, "approve"), {"justification": "Lagi"}).status_code == 409
+    assessment.refresh_from_db()
+    assert (assessment.predicate, review_of(evaluation, org.division).unit_predicate) == ("good", "good")

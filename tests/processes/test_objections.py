@@ -86,6 +86,21 @@ def test_through_the_api_a_late_objection_is_a_conflict_naming_the_closing_date(
     assert "2026-03-16" in response.json()["detail"] and response.json()["status"] == "issued"
 
 
+def test_the_window_closes_at_midnight_in_jakarta_not_in_utc(org, issued):
+    just_after = datetime.datetime(2026, 3, 17, 0, 30, tzinfo=JAKARTA)  # still 16 March in UTC
+    with time_machine.travel(just_after, tick=False), pytest.raises(InvalidTransition):
+        objection_file(assessment=issued, actor=org.employee.user, reasons="Capaian saya melebihi target")
+    with time_machine.travel(datetime.datetime(2026, 3, 16, 23, 30, tzinfo=JAKARTA), tick=False):
+        objection_file(assessment=issued, actor=org.employee.user, reasons="Capaian saya melebihi target")
+
+
+def test_the_day_of_issue_is_the_day_in_jakarta(org, scoring):
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 6, 0, tzinfo=JAKARTA), tick=False):  # 1 March in UTC
+        rate_all(scoring)
+        issue_unit(review_of(scoring, org.division), org.forum_member)
+    assert assessment_of(scoring, org.employee).objection_deadline == march(16)
+
+
 WORKING_WINDOW = {"days": 3, "day_kind": "working", "holidays": ["2026-03-09"]}
 
 
@@ -292,6 +307,7 @@ def test_results_whose_window_has_passed_lapse_into_final_as_the_system(org, sco
         assert assessment.status == Assessment.Status.FINAL and assessment.final_at is not None
         (event,) = lapse_events(assessment)
         assert event.actor_id is None and (event.from_state, event.to_state) == ("issued", "final")
+        assert event.origin["channel"] == "system"
 
 
 def test_the_sweep_run_twice_lapses_each_result_once(org, issued):

@@ -136,7 +136,8 @@ def test_a_rule_set_with_bad_data_fails_full_clean_naming_the_field():
     rules["report_due_day"] = 31
     with pytest.raises(ValidationError) as error:
         RuleSet(name="Rusak", data=rules).full_clean()
-    assert "data" in error.value.message_dict
+    assert set(error.value.message_dict) == {"data"}
+    assert any("report_due_day" in message for message in error.value.message_dict["data"])
 
 
 def _new_cycle(org, name):
