@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from processes.models import Evidence, MonthlyReport, Plan
 from processes.selectors import plans_visible_to, reports_visible_to
+from processes.services.public_feedback import summary as public_summary
 from processes.services.reports import evidence_add, evidence_delete, report_for_month, report_update_realisations
 
 from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
@@ -54,10 +55,17 @@ class ReportListSerializer(serializers.ModelSerializer):
 class ReportDetailSerializer(ReportListSerializer):
     realisations = RealisationSerializer(many=True, read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
+    public_feedback = serializers.SerializerMethodField()
     allowed_actions = AllowedActionsField()
 
     class Meta(ReportListSerializer.Meta):
-        fields = ReportListSerializer.Meta.fields + ["realisations", "evidence", "allowed_actions"]
+        fields = ReportListSerializer.Meta.fields + ["realisations", "evidence", "public_feedback", "allowed_actions"]
+
+    def get_public_feedback(self, report) -> dict:
+        """The public's ratings of the month, as evidence beside the realisation."""
+        month = [f"{report.cycle.year}-{report.month:02d}"]
+        return {"unit": public_summary(unit_id=report.unit_id, months=month),
+                "employee": public_summary(employee_id=report.employee_id, months=month)}
 
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import django_filters
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -15,6 +16,8 @@ from processes.models import PERIODS, Assessment, UnitReview
 from processes.rules import CORE_VALUES
 from processes.selectors import assessments_visible_to, unit_reviews_visible_to
 from processes.services.documents import evaluation_document_pdf
+from processes.services.feedback import aggregate, feedback_invite, may_invite, may_see_aggregate, period_months, respondents
+from processes.services.public_feedback import summary as public_summary
 from processes.services.scoring import (
     assessment_rate,
     board,
@@ -23,6 +26,8 @@ from processes.services.scoring import (
     unit_review_ratify,
     unit_review_set_predicate,
 )
+
+from workflow.errors import NotPermitted
 
 from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json, request_origin
 from .filters import MAX_ID, IdFilter
@@ -59,6 +64,10 @@ class AssessmentDetailSerializer(AssessmentSerializer):
         fields = AssessmentSerializer.Meta.fields + ["allowed_actions"]
         read_only_fields = fields
 
+
+
+class InviteSerializer(serializers.Serializer):
+    invitees = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=50)
 
 
 class RatingsSerializer(serializers.Serializer):
@@ -117,6 +126,35 @@ class AssessmentViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
     def accept(self, request, pk=None):
         """The employee accepts the issued result (signs the evaluation document): final at once."""
         return self.transition(request, "accept")
+
+    @extend_schema(request=InviteSerializer, responses=inline_serializer("Invited", {"created": serializers.IntegerField()}))
+    @action(detail=True, methods=["post"], url_path="feedback-requests")
+    def feedback_requests(self, request, pk=None):
+        """The rater (or HR) invites colleagues and subordinates to give feedback."""
+        assessment = self.get_object()
+        body = InviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        created = feedback_invite(assessment=assessment, actor=request.user, invitee_ids=body.validated_data["invitees"],
+                                  origin=request_origin(request))
+        return Response({"created": len(created), "invited": [r.invitee_id for r in created]},
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses=inline_serializer("AssessmentFeedback", {"public": serializers.DictField()}))
+    @action(detail=True, methods=["get"])
+    def feedback(self, request, pk=None):
+        """Colleagues' feedback, aggregated and anonymous (for the employee, the rater and the
+        forum, once enough have answered); for HR, who answered; and the public's ratings."""
+        assessment = self.get_object()
+        months = period_months(assessment)
+        public = {
+            "unit": public_summary(unit_id=assessment.unit_id, months=months),
+            "employee": public_summary(employee_id=assessment.employee_id, months=months),
+        }
+        if may_see_aggregate(assessment, request.user):
+            return Response({"colleagues": aggregate(assessment), "public": public})
+        if may_invite(assessment, request.user):  # HR: who answered, never what
+            return Response({"respondents": respondents(assessment), "public": public})
+        raise NotPermitted(_("Only the employee, the rater, the forum and HR see this feedback."))
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
@@ -201,7 +239,7 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         body.update({
             "assessments": AssessmentSerializer(data["assessments"], many=True, context={"request": request}).data,
             "distribution": data["distribution"], "total": data["total"], "pattern": data["pattern"],
-            "departures": data["departures"],
+            "departures": data["departures"], "feedback": data["feedback"],
         })
         return Response(body)
 

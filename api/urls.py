@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from .accounts import MeView, TokenView
 from .cycles import CycleViewSet, MemberViewSet
 from .inbox import NotificationViewSet, TaskViewSet
+from .feedback import FeedbackRequestViewSet, PublicLinkViewSet, UnitViewSet
 from .objections import ObjectionViewSet
 from .plans import PlanViewSet
 from .reports import ReportViewSet
@@ -21,6 +22,9 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("unit-reviews", UnitReviewViewSet, basename="unit-review")
 router.register("objections", ObjectionViewSet, basename="objection")
+router.register("feedback-requests", FeedbackRequestViewSet, basename="feedback-request")
+router.register("units", UnitViewSet, basename="unit")
+router.register("public-links", PublicLinkViewSet, basename="public-link")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("notifications", NotificationViewSet, basename="notification")
 

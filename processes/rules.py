@@ -80,6 +80,10 @@ DEFAULT_RULES = {
     # the holidays listed (Indonesian public holidays and cuti bersama, set per rule set).
     "objection_window": {"days": 14, "day_kind": "calendar", "holidays": []},
     "objection_explanation_days": 5,
+    # Colleague feedback (360): answered within N days; shown only once this many have answered,
+    # so that no answer can be traced to its author.
+    "feedback_days": 14,
+    "feedback_min_answers": 3,
     "objection_decision_days": 14,
 }
 
@@ -99,10 +103,13 @@ def validate_rules(data: dict) -> None:
     errors: dict[str, list[str]] = {}
     for key in (
         "plan_review_days", "remind_days_before", "escalate_days_after", "report_review_days", "scoring_days",
-        "forum_days", "ratification_days", "objection_explanation_days", "objection_decision_days",
+        "forum_days", "ratification_days", "objection_explanation_days", "objection_decision_days", "feedback_days",
     ):
         if not _is_days(data.get(key)):
             errors[key] = [_("A whole number of days from 0 to 365 is required.")]
+    threshold = data.get("feedback_min_answers")
+    if not (isinstance(threshold, int) and not isinstance(threshold, bool) and 2 <= threshold <= 50):
+        errors["feedback_min_answers"] = [_("At least 2 answers (up to 50) before feedback is shown.")]
     due_day = data.get("report_due_day")
     if not (isinstance(due_day, int) and not isinstance(due_day, bool) and 1 <= due_day <= 28):
         errors["report_due_day"] = [_("A day of the month from 1 to 28 is required.")]

@@ -149,7 +149,21 @@ def cycle_progress(cycle: Cycle) -> dict:
             "objection": _objection_counts(cycle),
         },
         "overdue_tasks": {row["document_type"]: row["count"] for row in overdue},
+        "public_feedback": _public_feedback_by_unit(cycle),
     }
+
+
+def _public_feedback_by_unit(cycle: Cycle) -> list[dict]:
+    """The public's ratings of the cycle's year per unit: count and mean (one GROUP BY)."""
+    from django.db.models import Avg
+
+    from .models import PublicFeedback
+
+    rows = (
+        PublicFeedback.objects.filter(unit__in=units_within(cycle.units.all()), month__startswith=f"{cycle.year}-")
+        .values("unit_id", "unit__name").annotate(count=Count("id"), mean=Avg("rating")).order_by("unit__name")
+    )
+    return [{"unit": r["unit_id"], "unit_name": r["unit__name"], "count": r["count"], "mean": round(r["mean"], 2)} for r in rows]
 
 
 def _objection_counts(cycle: Cycle) -> dict:
@@ -162,3 +176,19 @@ def _objection_counts(cycle: Cycle) -> dict:
 
 def units_in_scope(cycle: Cycle) -> QuerySet[Unit]:
     return units_within(cycle.units.all())
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    """The units in the user's view: HR's scope, their own unit, the units of the people they
+    rate, and the units their forum reviews (with the units below)."""
+    if user.is_superuser:
+        return Unit.objects.all()
+    employee = getattr(user, "employee", None)
+    condition = Q(pk__in=_hr_units(user).values("pk"))
+    if employee is not None:
+        if employee.position_id:
+            condition |= Q(positions__holders=employee)
+        condition |= Q(pk__in=CycleMember.objects.filter(rater=employee).values("unit_id"))
+    for path in CycleRole.objects.filter(user=user, role=CycleRole.Role.FORUM_MEMBER).values_list("unit__path", flat=True):
+        condition |= Q(path__startswith=path)
+    return Unit.objects.filter(pk__in=Unit.objects.filter(condition).values("pk")).order_by("path")

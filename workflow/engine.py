@@ -116,7 +116,7 @@ def perform(
             actor_id=actor.pk if actor is not None else None,
             on_behalf_of_id=authorization.on_behalf_of,
             comment=context.comment,
-            data=context.data,
+            data=context.data if context.audit_data is None else context.audit_data,
             origin=context.origin or {"channel": SYSTEM if actor is None else "internal"},
             at=now,
         )

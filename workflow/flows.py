@@ -61,6 +61,9 @@ class Context:
     data: dict[str, Any] = field(default_factory=dict)
     origin: dict[str, Any] = field(default_factory=dict)
     authorization: Authorization | None = None
+    # What the audit event records of the data, when not all of it: an action whose content
+    # must stay anonymous (a colleague's feedback) records only that it happened.
+    audit_data: dict[str, Any] | None = None
 
 
 def action(

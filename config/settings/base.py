@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "notifications",
     "processes",
     "api",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# The public feedback form: submissions allowed per address and per link ("N/second|minute|hour|day").
+KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS = env("KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS", default="5/hour")
+KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK = env("KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK", default="300/hour")
+# Behind a reverse proxy that sets X-Forwarded-For, count the client's address from it.
+KINERJA_TRUST_X_FORWARDED_FOR = env.bool("KINERJA_TRUST_X_FORWARDED_FOR", default=False)
 
 # Bulk work (opening a cycle) runs in chunks of this many employees.
 KINERJA_BULK_CHUNK_SIZE = env.int("KINERJA_BULK_CHUNK_SIZE", default=1000)

@@ -1,13 +1,14 @@
 """The appraisal lifecycle's documents."""
 
 from .cycles import Cycle, CycleMember, CycleRole, RuleSet
+from .feedback import FeedbackRequest, PublicFeedback, PublicFeedbackLink
 from .objections import Objection
 from .plans import Indicator, Plan, PlanResult, PlanVersion
 from .reports import Evidence, MonthlyReport, Realisation
 from .scoring import PERIODS, Assessment, Evaluation, Predicate, Rating, UnitPredicate, UnitReview
 
 __all__ = [
-    "Assessment", "Cycle", "CycleMember", "CycleRole", "Evaluation", "Evidence", "Indicator", "MonthlyReport",
+    "Assessment", "Cycle", "FeedbackRequest", "PublicFeedback", "PublicFeedbackLink", "CycleMember", "CycleRole", "Evaluation", "Evidence", "Indicator", "MonthlyReport",
     "Objection", "PERIODS", "Plan", "PlanResult", "PlanVersion", "Predicate", "Rating", "Realisation", "RuleSet",
     "UnitPredicate", "UnitReview",
 ]

@@ -16,7 +16,7 @@ from workflow.errors import InvalidTransition, NotPermitted
 from workflow.models import AuditEvent
 
 from .. import distribution
-from ..models import PERIODS, Assessment, Cycle, CycleMember, Evaluation, Plan, UnitReview
+from ..models import PERIODS, Assessment, Cycle, CycleMember, Evaluation, FeedbackRequest, Plan, UnitReview
 from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
 
 
@@ -166,7 +166,40 @@ def board(review: UnitReview) -> dict:
     pattern = review.cycle.rules["distribution"].get(review.unit_predicate, []) if review.unit_predicate else []
     checks = distribution.check(pattern, scored) if review.unit_predicate else []
     return {"assessments": assessments, "distribution": counts, "total": len(scored),
-            "pattern": distribution.as_json(checks), "departures": [c.description for c in checks if not c.passes]}
+            "pattern": distribution.as_json(checks), "departures": [c.description for c in checks if not c.passes],
+            "feedback": board_feedback(review, assessments)}
+
+
+def board_feedback(review: UnitReview, assessments: list[Assessment]) -> dict:
+    """Evidence on the board: the public's ratings of the unit and of each employee over the
+    period, and each assessment's colleague feedback (aggregate, once enough answered)."""
+    from .feedback import aggregate_answers, period_months
+    from .public_feedback import summary as public_summary
+
+    if not assessments:
+        return {"public": None, "colleagues": {}}
+    months = period_months(assessments[0])
+    answers: dict[int, list] = {a.pk: [] for a in assessments}
+    for assessment_id, ratings, comment in FeedbackRequest.objects.filter(
+        assessment__unit_review=review, status=FeedbackRequest.Status.ANSWERED
+    ).values_list("assessment_id", "ratings", "comment"):
+        answers[assessment_id].append((ratings, comment))
+    threshold = review.cycle.rules.get("feedback_min_answers", 3)
+    return {
+        "public": {"unit": public_summary(unit_id=review.unit_id, months=months),
+                   "employees": public_by_employee([a.employee_id for a in assessments], months)},
+        "colleagues": {a.pk: aggregate_answers(answers[a.pk], threshold) for a in assessments},
+    }
+
+
+def public_by_employee(employee_ids: list[int], months: list[str]) -> dict:
+    from django.db.models import Avg, Count
+
+    from ..models import PublicFeedback
+
+    rows = (PublicFeedback.objects.filter(employee_id__in=employee_ids, month__in=months)
+            .values("employee_id").annotate(count=Count("id"), mean=Avg("rating")))
+    return {r["employee_id"]: {"count": r["count"], "mean": round(r["mean"], 2)} for r in rows}
 
 
 def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predicate: str, reason: str, origin=None) -> Assessment:

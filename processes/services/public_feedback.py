@@ -1,0 +1,146 @@
+"""The public's feedback on a service: links HR issues, the anonymous form's submissions
+(validated, throttled, stored as plain text) and the monthly summaries used as evidence."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count
+from django.http import Http404
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from org.models import Employee, Unit
+from org.services import is_hr_for
+from workflow.errors import NotPermitted
+
+from ..models import PublicFeedback, PublicFeedbackLink
+
+COMMENT_MAX = 1000
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_WHITESPACE = re.compile(r"\s+")
+
+
+class Throttled(Exception):
+    """Too many submissions from one address or to one link (HTTP 429)."""
+
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.wait = wait
+
+
+def link_issue(*, actor, unit: Unit | None = None, employee: Employee | None = None) -> PublicFeedbackLink:
+    """A new link for a unit (or an employee at a counter); an existing live one is revoked, so
+    issuing again is how HR renews a leaked link."""
+    if (unit is None) == (employee is None):
+        raise ValidationError({"unit": [_("Give either a unit or an employee.")]})
+    if employee is not None:
+        if employee.position is None:
+            raise ValidationError({"employee": [_("The employee has no position, hence no unit.")]})
+        unit = employee.position.unit
+    if not is_hr_for(actor, [unit]):
+        raise NotPermitted(_("Only HR of the unit may issue its public feedback link."))
+    with transaction.atomic():
+        live = PublicFeedbackLink.objects.select_for_update().filter(unit=unit, employee=employee, revoked_at__isnull=True)
+        live.update(revoked_at=timezone.now())
+        return PublicFeedbackLink.objects.create(unit=unit, employee=employee, created_by=actor)
+
+
+def link_revoke(*, link: PublicFeedbackLink, actor) -> PublicFeedbackLink:
+    if not is_hr_for(actor, [link.unit]):
+        raise NotPermitted(_("Only HR of the unit may revoke its public feedback link."))
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+def live_link(token: str) -> PublicFeedbackLink:
+    link = (
+        PublicFeedbackLink.objects.select_related("unit", "employee")
+        .filter(token=token, revoked_at__isnull=True).first()
+        if isinstance(token, str) and 0 < len(token) <= 64 else None
+    )
+    if link is None:
+        raise Http404("unknown or revoked link")
+    return link
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    count, _slash, period = rate.partition("/")
+    return int(count), _PERIODS[period[0]]
+
+
+def _check_throttle(key: str, rate: str) -> None:
+    limit, window = _parse_rate(rate)
+    cache.add(key, 0, window)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        used = 1
+    if used > limit:
+        raise Throttled(window)
+
+
+def plain_text(comment: str) -> str:
+    """Markup and links are kept as inert text: tags removed, whitespace folded."""
+    return _WHITESPACE.sub(" ", strip_tags(comment or "")).strip()
+
+
+def public_feedback_submit(*, link: PublicFeedbackLink, rating, comment: str, language: str, address: str) -> PublicFeedback:
+    errors = {}
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        errors["rating"] = [_("Choose a rating from 1 to 5.")]
+    comment = plain_text(comment)
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = [_("At most %(n)s characters.") % {"n": COMMENT_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    # The address is only counted (hashed with the secret key), never stored.
+    address_key = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
+    _check_throttle(f"public-feedback:ip:{address_key}", settings.KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS)
+    _check_throttle(f"public-feedback:link:{link.pk}", settings.KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK)
+    return PublicFeedback.objects.create(
+        link=link, unit=link.unit, employee=link.employee, rating=rating, comment=comment,
+        language=language if language in ("id", "en") else "id", month=timezone.localdate().strftime("%Y-%m"),
+    )
+
+
+def _summary(rows) -> dict:
+    distribution = {str(n): 0 for n in range(1, 6)}
+    for rating, count in rows:
+        distribution[str(rating)] = count
+    count = sum(distribution.values())
+    mean = round(sum(int(k) * v for k, v in distribution.items()) / count, 2) if count else None
+    return {"count": count, "mean": mean, "distribution": distribution}
+
+
+def summary(*, unit_id: int | None = None, employee_id: int | None = None, months: list[str]) -> dict:
+    """Count, mean and distribution (1-5) of the public's ratings for a unit or an employee
+    over some months: one GROUP BY."""
+    answers = PublicFeedback.objects.filter(month__in=months)
+    answers = answers.filter(employee_id=employee_id) if employee_id else answers.filter(unit_id=unit_id)
+    return _summary(answers.values_list("rating").annotate(n=Count("id")).values_list("rating", "n"))
+
+
+def unit_month(unit: Unit, month: str) -> dict:
+    """A unit's month: the whole unit, and each employee at a counter of it."""
+    base = summary(unit_id=unit.pk, months=[month])
+    per_employee = (
+        PublicFeedback.objects.filter(unit=unit, month=month, employee__isnull=False)
+        .values("employee_id", "employee__name").annotate(count=Count("id"), mean=Avg("rating")).order_by("employee__name")
+    )
+    return {"unit": unit.pk, "unit_name": unit.name, "month": month, **base,
+            "employees": [{"employee": r["employee_id"], "name": r["employee__name"], "count": r["count"],
+                           "mean": round(r["mean"], 2)} for r in per_employee]}
