@@ -23,6 +23,7 @@ MESSAGES = {
     "assessment.ratified": _("Your performance result %(period)s %(year)s is ratified: %(predicate)s."),
     "objection.filed": _("%(employee)s objects to the result %(period)s %(year)s; you decide the objection."),
     "objection.explanation_requested": _("%(employee)s objects to the result %(period)s %(year)s; give your explanation."),
+    "feedback.requested": _("Please give your feedback on the work behaviour of %(employee)s (%(period)s %(year)s) by %(due)s."),
     "objection.decided": _("Your objection to the result %(period)s %(year)s is decided: %(outcome)s."),
 }
 
