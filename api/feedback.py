@@ -22,9 +22,9 @@ from processes.services.feedback import feedback_answer
 from processes.services.public_feedback import link_issue, link_revoke, unit_month
 from processes.rules import CORE_VALUES
 
-from .documents import DocumentActionsMixin, request_origin
+from .documents import AuditEventSerializer, DocumentActionsMixin, request_origin
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class FeedbackRequestSerializer(serializers.ModelSerializer):
@@ -72,6 +72,12 @@ class FeedbackRequestViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins
                         comment=body.validated_data["comment"], origin=request_origin(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=feedback_request.pk)).data)
 
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """That the invitation was made and answered; never the answer's content."""
+        return self.history_response(request)
+
 
 class UnitSerializer(serializers.ModelSerializer):
     class Meta:
@@ -94,7 +100,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """The public's ratings of the unit in a month (YYYY-MM, default this month)."""
         unit = self.get_object()
         month = request.query_params.get("month") or timezone.localdate().strftime("%Y-%m")
-        if not MONTH.match(month):
+        if not MONTH.fullmatch(month):
             raise ValidationError({"month": ["Write the month as YYYY-MM."]})
         return Response(unit_month(unit, month))
 
@@ -108,6 +114,10 @@ class PublicLinkSerializer(serializers.ModelSerializer):
         model = PublicFeedbackLink
         fields = ["id", "unit", "employee", "token", "url", "created_at", "revoked_at"]
         read_only_fields = ["token", "created_at", "revoked_at"]
+        # One live link per service is kept by link_issue (renewing revokes the old one) and by
+        # the database; the validators DRF would derive from those constraints would instead
+        # require both fields.
+        validators = []
 
     def get_url(self, link) -> str:
         return self.context["request"].build_absolute_uri(f"/f/{link.token}/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import translation
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from notifications.messages import render
 from notifications.models import Notification
 from notifications.services import notification_mark_read
-from org.services import acting_positions
+from org.models import Employee
+from org.services import acting_positions, delegators_of
 from processes.flows.base import today
 from processes.models import Assessment, MonthlyReport, Objection, Plan, UnitReview
 from workflow.inbox import inbox_for_user
@@ -86,8 +87,11 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return OpenTask.objects.none()
         user = self.request.user
         employee = getattr(user, "employee", None)
-        acting = acting_positions(employee.pk, today()) if employee else set()
-        return inbox_for_user(user, acting_position_ids=acting)
+        if employee is None:
+            return inbox_for_user(user)
+        delegators = delegators_of(employee.pk, today())
+        delegator_users = set(Employee.objects.filter(pk__in=delegators, user__isnull=False).values_list("user_id", flat=True)) if delegators else set()
+        return inbox_for_user(user, acting_position_ids=acting_positions(employee.pk, today()), on_behalf_of_user_ids=delegator_users)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -101,10 +105,19 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class NotificationSerializer(serializers.ModelSerializer):
     message = serializers.SerializerMethodField()
+    deliveries = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
-        fields = ["id", "event", "message", "document_type", "document_id", "data", "created_at", "read_at"]
+        fields = ["id", "event", "message", "document_type", "document_id", "data", "created_at", "read_at", "deliveries"]
+
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
+    def get_deliveries(self, notification) -> list[dict]:
+        """Per channel: in-app (always delivered: this row), then e-mail and webhooks."""
+        return [{"channel": "in_app", "status": "sent"}] + [
+            {"channel": d.channel, "status": d.status, "attempts": d.attempts, "error": d.last_error}
+            for d in notification.deliveries.all()
+        ]
 
     def get_message(self, notification) -> str:
         return render(notification.event, notification.data, translation.get_language())
@@ -117,7 +130,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return Notification.objects.filter(recipient=self.request.user).order_by("-created_at", "-id")
+        return Notification.objects.filter(recipient=self.request.user).prefetch_related("deliveries").order_by("-created_at", "-id")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

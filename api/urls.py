@@ -6,6 +6,7 @@ from .accounts import MeView, TokenView
 from .cycles import CycleViewSet, MemberViewSet
 from .inbox import NotificationViewSet, TaskViewSet
 from .feedback import FeedbackRequestViewSet, PublicLinkViewSet, UnitViewSet
+from .notify_settings import DelegationViewSet, PreferencesView, WebhookViewSet
 from .objections import ObjectionViewSet
 from .plans import PlanViewSet
 from .reports import ReportViewSet
@@ -25,12 +26,15 @@ router.register("objections", ObjectionViewSet, basename="objection")
 router.register("feedback-requests", FeedbackRequestViewSet, basename="feedback-request")
 router.register("units", UnitViewSet, basename="unit")
 router.register("public-links", PublicLinkViewSet, basename="public-link")
+router.register("delegations", DelegationViewSet, basename="delegation")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    path("me/preferences/", PreferencesView.as_view(), name="me-preferences"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),

@@ -24,6 +24,12 @@ MESSAGES = {
     "objection.filed": _("%(employee)s objects to the result %(period)s %(year)s; you decide the objection."),
     "objection.explanation_requested": _("%(employee)s objects to the result %(period)s %(year)s; give your explanation."),
     "feedback.requested": _("Please give your feedback on the work behaviour of %(employee)s (%(period)s %(year)s) by %(due)s."),
+    "task.reminder": _("Reminder: %(document)s awaits you (%(actions)s) by %(due)s."),
+    "task.due_today": _("Due today: %(document)s awaits you (%(actions)s)."),
+    "task.escalated": _("Overdue since %(due)s: %(document)s still awaits %(assignee)s (%(actions)s)."),
+    "delegation.started": _("%(delegator)s delegated their tasks to you from %(start)s to %(end)s: %(reason)s"),
+    "delegation.ended": _("The delegation of %(delegator)s's tasks to you has ended."),
+    "member.rater_removed": _("You are no longer the rater of %(employee)s for the cycle %(year)s."),
     "objection.decided": _("Your objection to the result %(period)s %(year)s is decided: %(outcome)s."),
 }
 

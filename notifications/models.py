@@ -17,6 +17,9 @@ class Notification(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When the row was handed to Celery (after the commit that wrote it); the sweep hands over
+    # again what stayed unhanded (broker down, process killed between commit and hand-over).
+    handed_over_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -27,7 +30,93 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"
             ),
+            models.Index(fields=["created_at"], condition=models.Q(handed_over_at__isnull=True), name="notification_unhanded"),
         ]
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.recipient}"
+
+
+class Delivery(models.Model):
+    """One channel's delivery (e-mail, webhook) of a notification.
+
+    Created by the delivery task from the notification (the outbox row written with the change),
+    once per channel and endpoint whatever the task's retries; sent, retried with backoff, or
+    given up as failed. In-app needs no row: the notification is the in-app message.
+    """
+
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("In-app")
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    endpoint = models.ForeignKey("WebhookEndpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], condition=models.Q(status="pending"), name="delivery_pending"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], condition=models.Q(endpoint__isnull=True), name="delivery_once_per_channel"),
+            models.UniqueConstraint(fields=["notification", "endpoint"], condition=models.Q(endpoint__isnull=False), name="delivery_once_per_endpoint"),
+            models.CheckConstraint(condition=models.Q(channel__in=["in_app", "email", "webhook"]), name="delivery_channel_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=["pending", "sent", "failed"]), name="delivery_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.notification_id}: {self.status}"
+
+
+class DeliveryAttempt(models.Model):
+    """Every try of a delivery: when, how it went, and the error if any."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(auto_now_add=True)
+    succeeded = models.BooleanField()
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class NotificationPreference(models.Model):
+    """A user's channels. In-app cannot be turned off (it is the inbox itself)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    email = models.BooleanField(_("by e-mail"), default=True)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that HR registers to receive events as signed JSON POSTs (integration)."""
+
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100, help_text=_("shared secret for the HMAC-SHA256 signature"))
+    events = models.JSONField(default=list, blank=True, help_text=_("event names to send; empty for all"))
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event: str) -> bool:
+        return not self.events or event in self.events

@@ -1,26 +1,111 @@
+"""The outbox: notifications written with the change, turned into deliveries after the commit."""
+
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Iterable
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Notification
+from .models import Delivery, Notification, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+HAND_OVER_CHUNK = 500
+ENDPOINTS_CACHE_KEY = "kinerja:webhook-endpoints"
 
 
 def notify_bulk(items: Iterable[tuple[object, str, int | None]]) -> list[Notification]:
-    """Write notifications for (notice, document_type, document_id) triples in one INSERT."""
+    """Write notifications for (notice, document_type, document_id) triples in one INSERT, in the
+    caller's transaction, and hand them to Celery after the commit (never inside it)."""
     rows = [
-        Notification(
-            recipient_id=notice.recipient_id,
-            event=notice.event,
-            document_type=document_type,
-            document_id=document_id,
-            data=notice.data,
-        )
+        Notification(recipient_id=notice.recipient_id, event=notice.event, document_type=document_type,
+                     document_id=document_id, data=notice.data)
         for notice, document_type, document_id in items
         if notice.recipient_id is not None
     ]
-    return Notification.objects.bulk_create(rows) if rows else []
+    if not rows:
+        return []
+    notifications = Notification.objects.bulk_create(rows)
+    # robust: a broker that is down must not fail the committed action; the sweep hands the
+    # rows over once it is back.
+    transaction.on_commit(partial(hand_over, [n.pk for n in notifications]), robust=True)
+    return notifications
+
+
+def hand_over(notification_ids: list[int]) -> int:
+    """Queue notifications on Celery in chunks, marking what the broker accepted."""
+    from .tasks import dispatch_notifications
+
+    handed = 0
+    for start in range(0, len(notification_ids), HAND_OVER_CHUNK):
+        chunk = notification_ids[start:start + HAND_OVER_CHUNK]
+        try:
+            dispatch_notifications.delay(chunk)
+        except Exception as error:  # the broker is down: the sweep will hand these over
+            logger.warning("could not hand over %s notifications: %s", len(chunk), error)
+            continue
+        Notification.objects.filter(pk__in=chunk, handed_over_at__isnull=True).update(handed_over_at=timezone.now())
+        handed += len(chunk)
+    return handed
+
+
+def active_endpoints() -> list[tuple[int, list[str]]]:
+    endpoints = cache.get(ENDPOINTS_CACHE_KEY)
+    if endpoints is None:
+        endpoints = list(WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "events"))
+        cache.set(ENDPOINTS_CACHE_KEY, endpoints, 60)
+    return endpoints
+
+
+def forget_endpoints() -> None:
+    cache.delete(ENDPOINTS_CACHE_KEY)
+
+
+def materialise_deliveries(notification_ids: list[int]) -> list[int]:
+    """The e-mail and webhook deliveries of notifications (created once however often this
+    runs), returning the ids of those still pending."""
+    notifications = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "recipient_id", "event"))
+    recipients = {recipient for _pk, recipient, _event in notifications}
+    # One query: the recipients with an address who did not turn e-mail off.
+    by_email = set(
+        get_user_model().objects.filter(pk__in=recipients).exclude(email="")
+        .exclude(notification_preference__email=False).values_list("pk", flat=True)
+    )
+    endpoints = active_endpoints()
+    rows = []
+    for pk, recipient, event in notifications:
+        if recipient in by_email:
+            rows.append(Delivery(notification_id=pk, channel=Delivery.Channel.EMAIL))
+        rows.extend(Delivery(notification_id=pk, channel=Delivery.Channel.WEBHOOK, endpoint_id=endpoint_id)
+                    for endpoint_id, events in endpoints if not events or event in events)
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(Delivery.objects.filter(notification_id__in=notification_ids, status=Delivery.Status.PENDING,
+                                        next_attempt_at__isnull=True).values_list("pk", flat=True))
+
+
+def unhanded_notifications(now=None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(handed_over_at__isnull=True, created_at__lt=now - timezone.timedelta(seconds=5))
+        .values_list("pk", flat=True)[:20000]
+    )
+
+
+def deliveries_due(now=None) -> list[int]:
+    """Pending deliveries whose retry is due, or that have waited too long (their worker died)."""
+    now = now or timezone.now()
+    stale = now - timezone.timedelta(seconds=settings.KINERJA_DELIVERY_STALE_SECONDS)
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING)
+        .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=stale))
+        .values_list("pk", flat=True)[:20000]
+    )
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

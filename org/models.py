@@ -166,3 +166,30 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()} {self.unit}"
+
+
+class Delegation(models.Model):
+    """A role holder hands their open tasks to another employee for a date range (leave, duty
+    travel): the delegate sees the tasks and acts on the holder's behalf, audited as such."""
+
+    delegator = models.ForeignKey(Employee, verbose_name=_("delegator"), on_delete=models.CASCADE, related_name="delegations_given")
+    delegate = models.ForeignKey(Employee, verbose_name=_("delegate"), on_delete=models.CASCADE, related_name="delegations_received")
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    reason = models.CharField(_("reason"), max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended early"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["-start", "id"]
+        indexes = [models.Index(fields=["delegate", "start", "end"]), models.Index(fields=["delegator", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="delegation_range_ordered"),
+            models.CheckConstraint(condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator.name} -> {self.delegate.name} ({self.start}..{self.end})"

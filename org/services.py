@@ -9,7 +9,7 @@ from typing import Iterable
 
 from django.db.models import Q, QuerySet
 
-from .models import ActingAssignment, Employee, Position, RoleAssignment, Unit
+from .models import ActingAssignment, Delegation, Employee, Position, RoleAssignment, Unit
 
 
 def units_within(units: Iterable[Unit]) -> QuerySet[Unit]:
@@ -79,6 +79,26 @@ def acts_for_position(employee_id: int, position_id: int | None, on: datetime.da
     return ActingAssignment.objects.filter(
         employee_id=employee_id, position_id=position_id, start__lte=on, end__gte=on
     ).exists()
+
+
+def active_delegations(on: datetime.date):
+    return Delegation.objects.filter(start__lte=on, end__gte=on, ended_at__isnull=True)
+
+
+def delegators_of(employee_id: int, on: datetime.date) -> set[int]:
+    """Ids of the employees who have delegated their tasks to this one, today."""
+    return set(active_delegations(on).filter(delegate_id=employee_id).values_list("delegator_id", flat=True))
+
+
+def stands_in_for(employee_id: int, holder_id: int | None, position_id: int | None, on: datetime.date) -> bool:
+    """Acting official of the position (Plt/Plh), or the holder's delegate, on a date: one query."""
+    from django.db.models import Exists
+
+    if holder_id is None and position_id is None:
+        return False
+    acting = ActingAssignment.objects.filter(employee_id=employee_id, position_id=position_id, start__lte=on, end__gte=on)
+    delegated = active_delegations(on).filter(delegate_id=employee_id, delegator_id=holder_id)
+    return Employee.objects.filter(pk=employee_id).filter(Exists(acting) | Exists(delegated)).exists()
 
 
 @dataclass(frozen=True)

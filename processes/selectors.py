@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from org.models import RoleAssignment, Unit
-from org.services import acting_positions, hr_scope_units, units_within
+from org.services import acting_positions, delegators_of, hr_scope_units, units_within
 
 from .flows.base import today
 from .models import Assessment, Cycle, CycleMember, CycleRole, MonthlyReport, Objection, Plan, UnitReview
@@ -39,6 +39,9 @@ def members_visible_condition(user, prefix: str = "") -> Q:
         acting = acting_positions(employee_id, today())
         if acting:
             condition |= Q(**{f"{prefix}rater_position_id__in": acting}) | Q(**{f"{prefix}raters_superior_position_id__in": acting})
+        delegators = delegators_of(employee_id, today())
+        if delegators:  # a delegate sees what the delegators see as raters
+            condition |= Q(**{f"{prefix}rater_id__in": delegators}) | Q(**{f"{prefix}raters_superior_id__in": delegators})
     roles = CycleRole.objects.filter(user=user)
     condition |= Q(
         Exists(roles.filter(cycle=OuterRef(f"{prefix}cycle"), role=CycleRole.Role.RATIFYING_OFFICIAL))

@@ -26,6 +26,14 @@ def reports_open_month_task() -> int:
 
 
 @shared_task(acks_late=True)
+def deadlines_sweep_task() -> dict:
+    """Every 15 minutes: reminders and escalations of open tasks, each once."""
+    from workflow.deadlines import sweep
+
+    return sweep()
+
+
+@shared_task(acks_late=True)
 def assessments_lapse_task() -> int:
     """Hourly: results whose objection window has passed become final."""
     return assessments_lapse()

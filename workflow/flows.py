@@ -138,6 +138,14 @@ class Flow:
     def notices(self, action: str, from_state: str) -> list[Notice]:
         return []
 
+    def describe(self) -> str:
+        """The document in words, for reminders ("SKP 2026 — Putri Ayu")."""
+        return f"{self.model._meta.verbose_name} #{self.document.pk}"
+
+    def escalation_recipients(self, task) -> list[int]:
+        """Whom to tell when ``task`` is overdue past its escalation time (user ids)."""
+        return []
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Queue work to run once the transition has committed (Celery tasks, signals)."""
         self.callbacks.append(callback)

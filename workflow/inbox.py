@@ -10,12 +10,17 @@ from django.utils import timezone
 from .models import OpenTask
 
 
-def inbox_for_user(user, *, acting_position_ids: set[int] | frozenset = frozenset()) -> QuerySet[OpenTask]:
-    """The user's open tasks, soonest due first, each annotated ``overdue``."""
+def inbox_for_user(
+    user, *, acting_position_ids: set[int] | frozenset = frozenset(), on_behalf_of_user_ids: set[int] | frozenset = frozenset()
+) -> QuerySet[OpenTask]:
+    """The user's open tasks, soonest due first, each annotated ``overdue``: their own, those of
+    positions they act for, and those of people who delegated to them."""
     now = timezone.now()
     condition = Q(assignee=user)
     if acting_position_ids:
         condition |= Q(position_id__in=acting_position_ids)
+    if on_behalf_of_user_ids:
+        condition |= Q(assignee_id__in=on_behalf_of_user_ids)
     return (
         OpenTask.objects.pending()
         .filter(condition)

@@ -103,6 +103,10 @@ class OpenTask(models.Model):
     escalate_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set once each by the deadline sweep (an atomic claim: two workers do each thing once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    due_reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = OpenTaskQuerySet.as_manager()
 
@@ -116,6 +120,8 @@ class OpenTask(models.Model):
             # "overdue in this unit"
             models.Index(fields=["unit", "due_at"], condition=models.Q(closed_at__isnull=True), name="task_open_unit_due"),
             models.Index(fields=["document_type", "document_id"], name="task_document"),
+            models.Index(fields=["remind_at"], condition=models.Q(closed_at__isnull=True, reminded_at__isnull=True), name="task_to_remind"),
+            models.Index(fields=["escalate_at"], condition=models.Q(closed_at__isnull=True, escalated_at__isnull=True), name="task_to_escalate"),
         ]
 
     def __str__(self) -> str:

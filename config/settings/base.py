@@ -126,9 +126,34 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "open-monthly-reports": {"task": "processes.tasks.reports_open_month_task", "schedule": 6 * 3600},
     "lapse-objection-windows": {"task": "processes.tasks.assessments_lapse_task", "schedule": 3600},
+    "remind-and-escalate": {"task": "processes.tasks.deadlines_sweep_task", "schedule": 15 * 60},
+    "hand-over-deliveries": {"task": "notifications.tasks.deliveries_sweep", "schedule": 60},
+    "worker-heartbeat": {"task": "notifications.tasks.worker_heartbeat", "schedule": 30},
 }
+# Publishing fails fast when the broker is down: the action has committed its outbox rows, and
+# the sweep hands them over once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5,
+                                   "visibility_timeout": env.int("KINERJA_BROKER_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Notification delivery: retries with exponential backoff (base, cap in seconds), then "failed".
+KINERJA_DELIVERY_MAX_ATTEMPTS = env.int("KINERJA_DELIVERY_MAX_ATTEMPTS", default=6)
+KINERJA_DELIVERY_BACKOFF_BASE = env.int("KINERJA_DELIVERY_BACKOFF_BASE", default=30)
+KINERJA_DELIVERY_BACKOFF_CAP = env.int("KINERJA_DELIVERY_BACKOFF_CAP", default=3600)
+KINERJA_DELIVERY_STALE_SECONDS = env.int("KINERJA_DELIVERY_STALE_SECONDS", default=900)
+KINERJA_WEBHOOK_TIMEOUT = env.int("KINERJA_WEBHOOK_TIMEOUT", default=10)
+# The address of the web app, for the links in e-mails and webhooks.
+KINERJA_SITE_URL = env("KINERJA_SITE_URL", default="http://127.0.0.1:8000")
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="kinerja@localhost")
 
 REST_FRAMEWORK = {

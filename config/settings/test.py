@@ -5,9 +5,10 @@ from .base import env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-insecure-key-0123456789abcdef")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Tests drive Celery tasks in-process; the tests that need a real worker start one themselves.
-CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = "memory://"
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+# Tests drive Celery tasks in-process; the tests that need a real worker start one themselves
+# (with these variables set for the worker process).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
 LANGUAGE_CODE = "id"

@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 
-from org.services import acts_for_position, is_hr_for
+from org.services import is_hr_for, stands_in_for
 from workflow.flows import SYSTEM, Authorization, Flow
 
 EMPLOYEE = "employee"
@@ -32,11 +32,12 @@ def days_from_now(days: int) -> datetime.datetime:
 
 
 def as_holder(user, role: str, holder, position_id: int | None) -> Authorization | None:
-    """The holder in person, or an acting official (Plt/Plh) of the holder's position today."""
+    """The holder in person; or, on the holder's behalf, an acting official (Plt/Plh) of the
+    holder's position or the holder's delegate, today."""
     if holder is not None and holder.user_id == user.pk:
         return Authorization(role)
     employee_id = getattr(getattr(user, "employee", None), "pk", None)
-    if employee_id is not None and acts_for_position(employee_id, position_id, today()):
+    if employee_id is not None and stands_in_for(employee_id, getattr(holder, "pk", None), position_id, today()):
         return Authorization(role, on_behalf_of=holder.user_id if holder is not None else None)
     return None
 
@@ -61,6 +62,18 @@ class AppraisalFlow(Flow):
     @property
     def cycle_id(self) -> int:
         return self.document.cycle_id
+
+    def describe(self) -> str:
+        return f"{self.model._meta.verbose_name} {self.document.cycle.year} — {self.member.employee.name}"
+
+    def escalation_recipients(self, task) -> list[int]:
+        """A rater who does not act: their superior is told; an employee who does not act: the rater."""
+        member = self.member
+        if task.role == RATER and member.raters_superior_id:
+            return [member.raters_superior.user_id]
+        if task.role == EMPLOYEE and member.rater_id:
+            return [member.rater.user_id]
+        return []
 
     def authorize(self, user, role: str) -> Authorization | None:
         if role == SYSTEM:

@@ -186,11 +186,15 @@ def member_correct_reporting_line(
             data={"before": before, "after": {"rater": member.rater_id, "raters_superior": member.raters_superior_id}, "tasks_moved": moved},
             origin=origin,
         )
+        # Both raters learn of it: the new one has the tasks now, the old one no longer.
+        data = {"employee": member.employee.name, "year": member.cycle.year}
+        old_rater_user = Employee.objects.filter(pk=before["rater"]).values_list("user_id", flat=True).first() if before["rater"] else None
+        notices = []
         if rater is not None and rater.user_id:
-            notify_bulk([(
-                Notice(rater.user_id, "member.rater_changed", {"employee": member.employee.name, "year": member.cycle.year}),
-                CycleMember.document_type, member.pk,
-            )])
+            notices.append(Notice(rater.user_id, "member.rater_changed", data))
+        if old_rater_user and (rater is None or old_rater_user != rater.user_id):
+            notices.append(Notice(old_rater_user, "member.rater_removed", data))
+        notify_bulk((notice, CycleMember.document_type, member.pk) for notice in notices)
     return member
 
 

@@ -25,6 +25,7 @@ from ..models import PublicFeedback, PublicFeedbackLink
 COMMENT_MAX = 1000
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Throttled(Exception):
@@ -90,8 +91,10 @@ def _check_throttle(key: str, rate: str) -> None:
 
 
 def plain_text(comment: str) -> str:
-    """Markup and links are kept as inert text: tags removed, whitespace folded."""
-    return _WHITESPACE.sub(" ", strip_tags(comment or "")).strip()
+    """Markup and links are kept as inert text: tags removed, control characters (NUL, which
+    PostgreSQL refuses in text) dropped, whitespace folded."""
+    text = _CONTROL.sub("", strip_tags(comment or ""))
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 def public_feedback_submit(*, link: PublicFeedbackLink, rating, comment: str, language: str, address: str) -> PublicFeedback:

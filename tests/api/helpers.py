@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 
 from processes.models import Assessment, Cycle, CycleRole, Indicator, MonthlyReport, Plan, UnitReview
 from processes.services.cycles import cycle_create, cycle_open
+from processes.services.feedback import feedback_answer, feedback_invite
+from processes.services.public_feedback import link_issue, public_feedback_submit
 from processes.services.reports import report_update_realisations, reports_open_month
 from processes.services.scoring import unit_review_ratify
 from workflow.engine import perform
@@ -211,3 +213,53 @@ def ratified_evaluation(org, cycle, *, period: str = "annual", approve: bool = T
     for review in UnitReview.objects.filter(evaluation=evaluation):
         unit_review_ratify(review=review, actor=official)
     return evaluation
+
+
+# Feedback: colleagues' (360) and the public's (tests/api/test_feedback_api.py, test_public_links_api.py,
+# tests/test_public_feedback.py) ----------------------------------------------------------------------
+
+BERAKHLAK = ("service_orientation", "accountability", "competence", "harmony", "loyalty", "adaptability", "collaboration")
+
+
+def berakhlak(rating: str = "as_expected", **overrides) -> dict:
+    """A rating of each of the seven BerAKHLAK values: ``rating``, except those named."""
+    return {value: overrides.get(value, rating) for value in BERAKHLAK}
+
+
+def feedback_request_url(request=None, action: str | None = None) -> str:
+    if request is None:
+        return f"{API}/feedback-requests/"
+    return f"{API}/feedback-requests/{request.pk}/" + (f"{action}/" if action else "")
+
+
+def invite(user, assessment, *invitees):
+    """``user`` asks, through the API, ``invitees`` for feedback on the assessed employee."""
+    return english(user).post(assessment_url(assessment, "feedback-requests"),
+                              {"invitees": [e.pk for e in invitees]}, format="json")
+
+
+def colleague_feedback(assessment, answers: list[tuple], inviter=None) -> list:
+    """The rater (or ``inviter``) invites each (invitee, rating, comment) of ``answers`` and each
+    answers with ``rating`` on all seven values, through the services; returns the requests."""
+    inviter = inviter or assessment.member.rater.user
+    requests = []
+    for invitee, rating, comment in answers:
+        (request,) = feedback_invite(assessment=assessment, actor=inviter, invitee_ids=[invitee.pk])
+        requests.append(feedback_answer(request=request, actor=invitee.user, ratings=berakhlak(rating), comment=comment))
+    return requests
+
+
+def public_link(hr, *, unit=None, employee=None):
+    """HR's live public feedback link of a unit (or of an employee at a counter)."""
+    return link_issue(actor=hr, unit=unit, employee=employee)
+
+
+_public_addresses = iter(range(1, 2**24))
+
+
+def public_answers(link, *ratings: int, comment: str = "") -> None:
+    """Members of the public, each from their own address, rate the link's service now."""
+    for rating in ratings:
+        n = next(_public_addresses)
+        public_feedback_submit(link=link, rating=rating, comment=comment, language="id",
+                               address=f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")

@@ -1,0 +1,59 @@
+"""Delivery tasks: they take ids, are safe to run twice, and retry with capped backoff."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .delivery import attempt, backoff
+from .models import Delivery
+from .services import deliveries_due, hand_over, materialise_deliveries, unhanded_notifications
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def dispatch_notifications(notification_ids: list[int]) -> dict:
+    """Create the notifications' deliveries and send them."""
+    return _deliver(materialise_deliveries(notification_ids))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_many(delivery_ids: list[int]) -> dict:
+    return _deliver(delivery_ids)
+
+
+def _deliver(delivery_ids: list[int]) -> dict:
+    outcomes: dict[str, int] = {}
+    for delivery_id in delivery_ids:
+        outcome = attempt(delivery_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome == "retry":
+            schedule_retry(delivery_id)
+    return outcomes
+
+
+def schedule_retry(delivery_id: int) -> None:
+    attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 1
+    try:
+        deliver_many.apply_async(([delivery_id],), countdown=backoff(attempts).total_seconds())
+    except Exception:  # the broker is down: the sweep retries once next_attempt_at has come
+        pass
+
+
+@shared_task(ignore_result=True)
+def deliveries_sweep() -> dict:
+    """Hand over what was never handed over (broker or process down), and retries now due."""
+    handed = hand_over(unhanded_notifications())
+    due = deliveries_due()
+    for start in range(0, len(due), 500):
+        try:
+            deliver_many.delay(due[start:start + 500])
+        except Exception:
+            break
+    return {"notifications": handed, "deliveries": len(due)}
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat() -> str:
+    from django.core.cache import cache
+
+    now = timezone.now().isoformat()
+    cache.set("kinerja:worker-heartbeat", now, 3600)
+    return now
