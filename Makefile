@@ -25,6 +25,7 @@ seed: migrate
 
 ## Sets up, migrates, seeds the demo organisation and serves http://127.0.0.1:8000
 run: seed
+	$(BIN)/python manage.py run_scheduler & SCHEDULER=$$!; trap "kill $$SCHEDULER" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Sets up and runs every test (on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)

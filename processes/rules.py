@@ -32,6 +32,8 @@ DEFAULT_RULES = {
     "plan_review_days": 5,
     "remind_days_before": 3,
     "escalate_days_after": 3,
+    # Task deadlines in "calendar" or "working" days (weekends and the holidays listed skipped).
+    "deadline_day_kind": "calendar",
     # Monthly reports: due on this day of the following month; the rater reviews within N days.
     "report_due_day": 5,
     "report_review_days": 5,
@@ -107,6 +109,8 @@ def validate_rules(data: dict) -> None:
     ):
         if not _is_days(data.get(key)):
             errors[key] = [_("A whole number of days from 0 to 365 is required.")]
+    if data.get("deadline_day_kind", "calendar") not in ("calendar", "working"):
+        errors["deadline_day_kind"] = [_("calendar or working")]
     threshold = data.get("feedback_min_answers")
     if not (isinstance(threshold, int) and not isinstance(threshold, bool) and 2 <= threshold <= 50):
         errors["feedback_min_answers"] = [_("At least 2 answers (up to 50) before feedback is shown.")]
@@ -207,10 +211,11 @@ def predicate_for(rules: dict, results_rating: str, behaviour_rating: str) -> st
     return rules["predicate_matrix"][results_rating][behaviour_rating]
 
 
-def add_days(rules: dict, start: datetime.date, days: int) -> datetime.date:
-    """``days`` after ``start``, counted as the objection window's day kind says."""
+def add_days(rules: dict, start: datetime.date, days: int, *, day_kind: str | None = None) -> datetime.date:
+    """``days`` after ``start``, counted in calendar days or in working days (skipping weekends
+    and the rule set's holidays); the objection window's day kind unless ``day_kind`` is given."""
     window = rules["objection_window"]
-    if window["day_kind"] == "calendar":
+    if (day_kind or window["day_kind"]) == "calendar":
         return start + datetime.timedelta(days=days)
     holidays = {datetime.date.fromisoformat(d) for d in window.get("holidays", [])}
     day, counted = start, 0
@@ -219,6 +224,12 @@ def add_days(rules: dict, start: datetime.date, days: int) -> datetime.date:
         if day.weekday() < 5 and day not in holidays:
             counted += 1
     return day
+
+
+def deadline(rules: dict, start: datetime.date, days: int) -> datetime.date:
+    """A task's due day: ``days`` after ``start`` in the rule set's deadline day kind (calendar
+    by default; "working" skips weekends and the holidays listed in the objection window)."""
+    return add_days(rules, start, days, day_kind=rules.get("deadline_day_kind", "calendar"))
 
 
 def objection_deadline(rules: dict, issued_on: datetime.date) -> datetime.date:

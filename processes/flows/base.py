@@ -27,8 +27,13 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def days_from_now(days: int) -> datetime.datetime:
-    return end_of_day(today() + datetime.timedelta(days=days))
+def days_from_now(days: int, rules: dict | None = None) -> datetime.datetime:
+    """The end of the day ``days`` from today, in calendar or working days as the rules say."""
+    if rules is None:
+        return end_of_day(today() + datetime.timedelta(days=days))
+    from ..rules import deadline
+
+    return end_of_day(deadline(rules, today(), days))
 
 
 def as_holder(user, role: str, holder, position_id: int | None) -> Authorization | None:

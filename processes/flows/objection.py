@@ -85,7 +85,7 @@ class ObjectionFlow(AppraisalFlow):
         if objection.status in (Status.AWAITING_EXPLANATIONS, Status.AWAITING_DECISION) and member.raters_superior_id:
             tasks.append(TaskSpec(role=RATERS_SUPERIOR, actions=["decide"], assignee_id=member.raters_superior.user_id,
                                   position_id=member.raters_superior_position_id, unit_id=unit,
-                                  due_at=days_from_now(rules["objection_decision_days"])))
+                                  due_at=days_from_now(rules["objection_decision_days"], rules)))
         return tasks
 
     def notices(self, action: str, from_state: str) -> list[Notice]:

@@ -15,7 +15,7 @@ from viewflow import fsm
 from workflow.flows import document_state, Comment, Notice, TaskSpec, action
 
 from ..models import Indicator, Plan, PlanResult, PlanVersion
-from .base import EMPLOYEE, RATER, AppraisalFlow, end_of_day
+from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now, end_of_day
 
 Status = Plan.Status
 
@@ -131,7 +131,7 @@ class PlanFlow(AppraisalFlow):
         if plan.status in (Status.DRAFT, Status.RETURNED):
             return [employee_submit_task(plan, member, amending=plan.revision > 0)]
         if plan.status == Status.SUBMITTED and member.rater_id is not None:
-            due = end_of_day(timezone.localdate() + datetime.timedelta(days=rules["plan_review_days"]))
+            due = days_from_now(rules["plan_review_days"], rules)
             return [
                 TaskSpec(
                     role=RATER,

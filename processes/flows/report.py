@@ -52,7 +52,7 @@ class ReportFlow(AppraisalFlow):
         if report.status == Status.SUBMITTED and member.rater_id:
             return [TaskSpec(role=RATER, actions=["accept", "return"], assignee_id=member.rater.user_id,
                              position_id=member.rater_position_id, unit_id=report.unit_id,
-                             due_at=days_from_now(report.cycle.rules["report_review_days"]))]
+                             due_at=days_from_now(report.cycle.rules["report_review_days"], report.cycle.rules))]
         return []
 
     def notices(self, action: str, from_state: str) -> list[Notice]:

@@ -84,7 +84,7 @@ class UnitReviewFlow(Flow):
         if review.status == Status.OPEN and review.predicate_setter_id:
             return [TaskSpec(role=PREDICATE_SETTER, actions=["set_unit_predicate"], assignee_id=review.predicate_setter.user_id,
                              position_id=review.predicate_setter_position_id, unit_id=review.unit_id,
-                             due_at=days_from_now(rules["scoring_days"]))]
+                             due_at=days_from_now(rules["scoring_days"], rules))]
         if review.status == Status.SCORING:
             due = end_of_day(timezone.localdate(review.evaluation.created_at) + datetime.timedelta(days=rules["scoring_days"] + rules["forum_days"]))
             return [TaskSpec(role=FORUM, actions=["adjust", "approve"], assignee_id=user_id, unit_id=review.unit_id, due_at=due)
@@ -92,7 +92,7 @@ class UnitReviewFlow(Flow):
         if review.status == Status.ISSUED:
             window = rules["objection_window"]["days"] + (rules["objection_window"]["day_kind"] == "working") * 10
             return [TaskSpec(role=RATIFYING_OFFICIAL, actions=["ratify"], assignee_id=user_id, unit_id=review.unit_id,
-                             due_at=days_from_now(window + rules["ratification_days"]))
+                             due_at=days_from_now(window + rules["ratification_days"], rules))
                     for user_id in CycleRole.objects.filter(cycle_id=review.cycle_id, role="ratifying_official").values_list("user_id", flat=True)]
         return []
 

@@ -43,7 +43,7 @@ def feedback_invite(*, assessment: Assessment, actor, invitee_ids: list[int], or
         errors.append(_("Every invitee needs a user account to answer."))
     if errors:
         raise ValidationError({"invitees": errors})
-    due = days_from_now(assessment.cycle.rules["feedback_days"])
+    due = days_from_now(assessment.cycle.rules["feedback_days"], assessment.cycle.rules)
     already = set(FeedbackRequest.objects.filter(assessment=assessment).values_list("invitee_id", flat=True))
     created = []
     with transaction.atomic():
