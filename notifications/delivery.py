@@ -97,7 +97,7 @@ def attempt(delivery_id: int) -> str:
     """
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("notification__recipient__employee", "endpoint")
             .filter(pk=delivery_id, status=Delivery.Status.PENDING)
             .first()

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Iterable
 
 from django.conf import settings
+from kombu.exceptions import OperationalError as KombuOperationalError
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
@@ -16,6 +17,8 @@ from django.utils import timezone
 from .models import Delivery, Notification, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
+# Only the broker being unreachable is tolerated here; any other error is a bug and is raised.
+BROKER_ERRORS = (KombuOperationalError, ConnectionError, OSError, TimeoutError)
 HAND_OVER_CHUNK = 500
 ENDPOINTS_CACHE_KEY = "kinerja:webhook-endpoints"
 
@@ -47,7 +50,7 @@ def hand_over(notification_ids: list[int]) -> int:
         chunk = notification_ids[start:start + HAND_OVER_CHUNK]
         try:
             dispatch_notifications.delay(chunk)
-        except Exception as error:  # the broker is down: the sweep will hand these over
+        except BROKER_ERRORS as error:  # the broker is down: the sweep will hand these over
             logger.warning("could not hand over %s notifications: %s", len(chunk), error)
             continue
         Notification.objects.filter(pk__in=chunk, handed_over_at__isnull=True).update(handed_over_at=timezone.now())

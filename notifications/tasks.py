@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from .delivery import attempt, backoff
 from .models import Delivery
-from .services import deliveries_due, hand_over, materialise_deliveries, unhanded_notifications
+from .services import BROKER_ERRORS, deliveries_due, hand_over, materialise_deliveries, unhanded_notifications
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -33,7 +33,7 @@ def schedule_retry(delivery_id: int) -> None:
     attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 1
     try:
         deliver_many.apply_async(([delivery_id],), countdown=backoff(attempts).total_seconds())
-    except Exception:  # the broker is down: the sweep retries once next_attempt_at has come
+    except BROKER_ERRORS:  # the broker is down: the sweep retries once next_attempt_at has come
         pass
 
 
@@ -45,7 +45,7 @@ def deliveries_sweep() -> dict:
     for start in range(0, len(due), 500):
         try:
             deliver_many.delay(due[start:start + 500])
-        except Exception:
+        except BROKER_ERRORS:
             break
     return {"notifications": handed, "deliveries": len(due)}
 

@@ -11,11 +11,15 @@
 from __future__ import annotations
 
 import datetime
+import json
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from rest_framework.test import APIClient
 
+from notifications.services import forget_endpoints
 from processes.models import Cycle, CycleRole, Plan
 from processes.services.cycles import cycle_create, cycle_open
 from workflow.engine import perform
@@ -137,3 +141,59 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+# Webhooks: a local receiver -------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedRequest:
+    headers: object  # an email.message.Message: header names are case-insensitive
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread: it records every POST (headers and
+    body) and answers with ``status`` (200, or 500 when a test wants the endpoint to fail)."""
+
+    def __init__(self):
+        self.requests: list[ReceivedRequest] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.requests.append(ReceivedRequest(self.headers, body))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/kinerja-hook"
+
+    def events(self) -> list[str]:
+        return [request.json()["event"] for request in self.requests]
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A running receiver. The active endpoints are cached for a minute, so the cache is
+    emptied around the test: endpoints of one test never leak into another."""
+    forget_endpoints()
+    receiver = WebhookReceiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+    forget_endpoints()

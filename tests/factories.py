@@ -6,7 +6,8 @@ import itertools
 import factory
 from django.contrib.auth import get_user_model
 
-from org.models import ActingAssignment, Employee, Position, RoleAssignment, Unit
+from notifications.models import WebhookEndpoint
+from org.models import ActingAssignment, Delegation, Employee, Position, RoleAssignment, Unit
 from processes.models import Cycle, CycleRole, Indicator, PlanResult
 
 _nip_sequence = itertools.count(1)
@@ -94,6 +95,29 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(lambda n: f"Indikator {n}")
     target = "12 dokumen"
     aspect = Indicator.Aspect.QUANTITY
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    """A delegation written directly (the service refuses ranges already over; tests need them)."""
+
+    class Meta:
+        model = Delegation
+
+    start = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=1))
+    end = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=10))
+    reason = "Cuti tahunan"
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """A registered webhook; the services cache the active ones, so call
+    notifications.services.forget_endpoints() after building one."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    url = "http://127.0.0.1:9/hook"
+    secret = factory.Sequence(lambda n: f"rahasia-{n}")
+    events = factory.LazyFunction(list)
 
 
 __all__ = ["Cycle"]

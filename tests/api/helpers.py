@@ -10,10 +10,13 @@ import datetime
 import zoneinfo
 
 import time_machine
+from django.conf import settings
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from rest_framework.test import APIClient
 
+from notifications.models import Notification
 from processes.models import Assessment, Cycle, CycleRole, Indicator, MonthlyReport, Plan, UnitReview
 from processes.services.cycles import cycle_create, cycle_open
 from processes.services.feedback import feedback_answer, feedback_invite
@@ -23,7 +26,7 @@ from processes.services.scoring import unit_review_ratify
 from workflow.engine import perform
 from workflow.models import AuditEvent
 
-from ..conftest import approve_plan, fill_plan, plan_of
+from ..conftest import approve_plan, client_for, fill_plan, plan_of
 from ..factories import EmployeeFactory, UserFactory
 from ..lifecycle import approve_all_plans, issue_unit, rate_all, set_unit_predicates, start_evaluation
 
@@ -263,3 +266,47 @@ def public_answers(link, *ratings: int, comment: str = "") -> None:
         n = next(_public_addresses)
         public_feedback_submit(link=link, rating=rating, comment=comment, language="id",
                                address=f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
+
+
+# Notifications, delivery, webhooks and delegations (tests/notifications/, tests/org/test_delegations.py,
+# tests/workflow/test_deadlines.py, tests/api/test_notify_settings_api.py) ----------------------------
+
+
+def notice_to(user, event: str, document=None):
+    """The one notification of ``event`` to ``user`` (about ``document`` when given)."""
+    notices = Notification.objects.filter(recipient=user, event=event)
+    if document is not None:
+        notices = notices.filter(document_type=document.document_type, document_id=document.pk)
+    return notices.get()
+
+
+def notices_about(document, event: str | None = None) -> list[tuple[int, str]]:
+    """(recipient id, event) of every notification about ``document``, oldest first."""
+    notices = Notification.objects.filter(document_type=document.document_type, document_id=document.pk)
+    if event is not None:
+        notices = notices.filter(event=event)
+    return list(notices.order_by("id").values_list("recipient_id", "event"))
+
+
+def listed_deliveries(user, notification) -> list[tuple[str, str]]:
+    """(channel, status) of a notification as GET /notifications/ shows it to its recipient."""
+    response = client_for(user).get(f"{API}/notifications/", {"page_size": 200})
+    assert response.status_code == 200
+    (listed,) = [n for n in response.json()["results"] if n["id"] == notification.pk]
+    return [(d["channel"], d["status"]) for d in listed["deliveries"]]
+
+
+def register_webhook(hr, url: str, events: list[str] | None = None) -> dict:
+    """HR registers a webhook through the API; the answer carries the secret (shown once)."""
+    response = client_for(hr).post(f"{API}/webhooks/", {"url": url, "events": events or []}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def mails_to(user, *, containing: str = "") -> list:
+    """The e-mails sent to ``user`` (whose body contains ``containing``)."""
+    return [m for m in mail.outbox if m.to == [user.email] and containing in m.body]
+
+
+def document_link(document) -> str:
+    return f"{settings.KINERJA_SITE_URL.rstrip('/')}/d/{document.document_type}/{document.pk}/"
