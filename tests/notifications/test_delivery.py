@@ -1,0 +1,250 @@
+"""Delivery of notifications by e-mail and webhook: after the commit, once, retried with capped
+backoff, every attempt recorded, failed visibly; nothing lost when the broker is down."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from notifications.delivery import attempt, backoff, event_id
+from notifications.models import Delivery
+from notifications.services import deliveries_due, materialise_deliveries, notify_bulk
+from notifications.tasks import deliver_many, deliveries_sweep, dispatch_notifications
+from notifications.webhooks import EVENT_ID_HEADER
+from workflow.flows import Notice
+
+from ..api.helpers import (
+    API, JAKARTA, document_link, listed_deliveries, mails_to, notice_to, register_webhook, submitted_plan,
+)
+from ..conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=JAKARTA)
+SECONDS = datetime.timedelta(seconds=1)
+
+
+def broker_down(*args, **kwargs):
+    raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+def raters_notice(org, plan):
+    return notice_to(org.kabid.user, "plan.submitted", plan)
+
+
+def undelivered_submission(org, cycle, approved_chain):
+    """The employee submits; the commit's hand-over is not run (the test plays the worker):
+    the rater's notification and its deliveries exist, nothing is attempted yet."""
+    plan = submitted_plan(org, cycle, approved_chain)
+    notification = raters_notice(org, plan)
+    materialise_deliveries([notification.pk])
+    return plan, notification
+
+
+# E-mail, once -----------------------------------------------------------------------------------
+
+
+def test_the_rater_is_emailed_after_the_commit_with_a_link_to_the_plan(
+    org, cycle, approved_chain, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = submitted_plan(org, cycle, approved_chain)
+        assert mail.outbox == []  # nothing leaves inside the transaction
+    (message,) = mails_to(org.kabid.user)
+    assert message.subject.startswith("[Kinerja] ") and org.employee.name in message.subject
+    assert document_link(plan) in message.body
+    delivery = raters_notice(org, plan).deliveries.get()
+    assert (delivery.channel, delivery.status, delivery.attempts, delivery.last_error) == ("email", "sent", 1, "")
+    assert delivery.sent_at is not None
+    assert list(delivery.attempt_log.values_list("succeeded", "error")) == [(True, "")]
+
+
+def test_a_delivery_attempted_twice_sends_one_email_and_skips_the_second_time(org, cycle, approved_chain):
+    plan, notification = undelivered_submission(org, cycle, approved_chain)
+    email = notification.deliveries.get(channel="email")
+    mail.outbox.clear()
+    assert attempt(email.pk) == "sent"
+    assert attempt(email.pk) == "skipped"  # the broker redelivered the task: already sent
+    assert len(mails_to(org.kabid.user, containing=document_link(plan))) == 1
+    email.refresh_from_db()
+    assert email.attempts == 1 and email.attempt_log.count() == 1
+
+
+def test_a_dispatch_task_delivered_twice_creates_and_sends_each_delivery_once(org, cycle, approved_chain):
+    plan = submitted_plan(org, cycle, approved_chain)
+    notification = raters_notice(org, plan)
+    mail.outbox.clear()
+    dispatch_notifications([notification.pk])
+    dispatch_notifications([notification.pk])
+    assert len(mails_to(org.kabid.user, containing=document_link(plan))) == 1
+    assert notification.deliveries.count() == 1
+
+
+def test_materialising_deliveries_twice_creates_each_once(org, cycle, approved_chain, webhook_receiver):
+    hook = register_webhook(org.hr, webhook_receiver.url)
+    plan = submitted_plan(org, cycle, approved_chain)
+    notification = raters_notice(org, plan)
+    first = materialise_deliveries([notification.pk])
+    second = materialise_deliveries([notification.pk])
+    assert sorted(first) == sorted(second) and len(first) == 2
+    assert sorted(notification.deliveries.values_list("channel", "endpoint_id")) == [
+        ("email", None), ("webhook", hook["id"]),
+    ]
+
+
+# Retries, backoff, failure ----------------------------------------------------------------------
+
+
+def test_backoff_doubles_from_the_base_up_to_the_cap(settings):
+    settings.KINERJA_DELIVERY_BACKOFF_BASE = 30
+    settings.KINERJA_DELIVERY_BACKOFF_CAP = 300
+    assert [backoff(n).total_seconds() for n in range(1, 8)] == [30, 60, 120, 240, 300, 300, 300]
+
+
+def test_a_webhook_answering_500_is_retried_after_the_backoff_then_marked_failed(
+    org, cycle, approved_chain, webhook_receiver, settings
+):
+    settings.KINERJA_DELIVERY_MAX_ATTEMPTS = 2
+    settings.KINERJA_DELIVERY_BACKOFF_BASE = 30
+    hook = register_webhook(org.hr, webhook_receiver.url)
+    webhook_receiver.status = 500
+    with time_machine.travel(T0, tick=False):
+        _plan, notification = undelivered_submission(org, cycle, approved_chain)
+        delivery = notification.deliveries.get(endpoint_id=hook["id"])
+        assert attempt(delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("pending", 1, T0 + 30 * SECONDS)
+    with time_machine.travel(T0 + 31 * SECONDS, tick=False):
+        assert attempt(delivery.pk) == "failed"
+    assert attempt(delivery.pk) == "skipped"  # failed is final: nothing more is sent
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 2)
+    assert "500" in delivery.last_error
+    log = list(delivery.attempt_log.values_list("at", "succeeded"))
+    assert log == [(T0, False), (T0 + 31 * SECONDS, False)]
+    assert all("500" in error for error in delivery.attempt_log.values_list("error", flat=True))
+    assert len(webhook_receiver.requests) == 2
+    assert ("webhook", "failed") in listed_deliveries(org.kabid.user, notification)
+
+
+def test_the_sweep_resends_a_delivery_once_its_retry_is_due(
+    org, cycle, approved_chain, webhook_receiver, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.KINERJA_DELIVERY_BACKOFF_BASE = 30
+    hook = register_webhook(org.hr, webhook_receiver.url, ["plan.submitted"])
+    webhook_receiver.status = 500
+    monkeypatch.setattr(deliver_many, "apply_async", broker_down)  # the retry cannot be queued
+    with time_machine.travel(T0, tick=False), django_capture_on_commit_callbacks(execute=True):
+        plan = submitted_plan(org, cycle, approved_chain)
+    delivery = raters_notice(org, plan).deliveries.get(endpoint_id=hook["id"])
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    monkeypatch.undo()
+    webhook_receiver.status = 200
+
+    def received() -> list[str]:
+        return [r.headers[EVENT_ID_HEADER] for r in webhook_receiver.requests if r.json()["id"] == event_id(delivery)]
+
+    with time_machine.travel(T0 + 10 * SECONDS, tick=False):
+        deliveries_sweep()  # the retry is not due yet
+    assert len(received()) == 1
+    with time_machine.travel(T0 + 31 * SECONDS, tick=False):
+        deliveries_sweep()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
+    assert received() == [event_id(delivery)] * 2  # the same event id: the receiver can tell a retry
+    assert list(delivery.attempt_log.values_list("succeeded", flat=True)) == [False, True]
+
+
+def test_a_pending_delivery_nobody_attempted_is_due_once_it_is_stale(org, cycle, approved_chain, settings):
+    settings.KINERJA_DELIVERY_STALE_SECONDS = 900
+    with time_machine.travel(T0, tick=False):
+        _plan, notification = undelivered_submission(org, cycle, approved_chain)
+    email = notification.deliveries.get(channel="email")
+    assert email.pk not in deliveries_due(now=T0 + 14 * 60 * SECONDS)
+    assert email.pk in deliveries_due(now=T0 + 16 * 60 * SECONDS)  # its worker died: the sweep takes it
+
+
+# Nothing lost -----------------------------------------------------------------------------------
+
+
+def test_the_hand_over_to_celery_waits_for_the_commit(org, cycle, approved_chain, monkeypatch, django_capture_on_commit_callbacks):
+    queued = []
+    monkeypatch.setattr(dispatch_notifications, "delay", lambda ids: queued.append(list(ids)))
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = submitted_plan(org, cycle, approved_chain)
+        assert queued == []
+    notification = raters_notice(org, plan)
+    assert queued == [[notification.pk]]
+    notification.refresh_from_db()
+    assert notification.handed_over_at is not None
+
+
+def test_with_the_broker_down_the_action_succeeds_and_the_sweep_delivers_later(
+    org, cycle, approved_chain, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(dispatch_notifications, "delay", broker_down)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = submitted_plan(org, cycle, approved_chain)
+    assert plan.status == "submitted"
+    notification = raters_notice(org, plan)
+    assert notification.handed_over_at is None and not notification.deliveries.exists()
+    assert mails_to(org.kabid.user) == []
+
+    monkeypatch.undo()  # the broker is back
+    with time_machine.travel(timezone.now() + 60 * SECONDS):
+        deliveries_sweep()
+    notification.refresh_from_db()
+    assert notification.handed_over_at is not None
+    assert len(mails_to(org.kabid.user, containing=document_link(plan))) == 1
+    assert list(notification.deliveries.values_list("channel", "status")) == [("email", "sent")]
+
+
+# What the notification list shows ---------------------------------------------------------------
+
+
+def test_the_notification_list_shows_the_delivery_of_each_channel(
+    org, cycle, approved_chain, webhook_receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.KINERJA_DELIVERY_MAX_ATTEMPTS = 2
+    register_webhook(org.hr, webhook_receiver.url, ["plan.submitted"])
+    webhook_receiver.status = 500
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = submitted_plan(org, cycle, approved_chain)
+    assert listed_deliveries(org.kabid.user, raters_notice(org, plan)) == [
+        ("in_app", "sent"), ("email", "sent"), ("webhook", "failed"),
+    ]
+    # kabid's own approval (in the fixture) was never handed over: its e-mail is still pending.
+    approved = notice_to(org.kabid.user, "plan.approved")
+    materialise_deliveries([approved.pk])
+    assert listed_deliveries(org.kabid.user, approved) == [("in_app", "sent"), ("email", "pending")]
+
+
+def test_the_notification_list_costs_the_same_for_few_and_many(org, cycle, webhook_receiver, django_capture_on_commit_callbacks):
+    register_webhook(org.hr, webhook_receiver.url)
+
+    def notify(count: int) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            notify_bulk((Notice(org.kabid.user_id, "task.reminder", {"document": f"SKP {n}"}), "", None) for n in range(count))
+
+    def measure() -> tuple[int, int]:
+        client = client_for(get_user_model().objects.get(pk=org.kabid.user_id))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{API}/notifications/", {"page_size": 100})
+        assert response.status_code == 200
+        assert all(len(n["deliveries"]) == 3 for n in response.json()["results"] if n["event"] == "task.reminder")
+        return response.json()["count"], len(queries)
+
+    notify(2)
+    few_count, few_queries = measure()
+    notify(20)
+    many_count, many_queries = measure()
+    assert many_count == few_count + 20
+    assert many_queries == few_queries
