@@ -105,6 +105,11 @@ def attempt(delivery_id: int) -> str:
         if delivery is None:
             return "skipped"
         now = timezone.now()
+        if delivery.channel == Delivery.Channel.WEBHOOK and not delivery.endpoint.is_active:
+            # HR deactivated the endpoint since: nothing more goes there, visibly.
+            delivery.status, delivery.last_error = Delivery.Status.FAILED, "endpoint deactivated"
+            delivery.save(update_fields=["status", "last_error"])
+            return "failed"
         delivery.attempts += 1
         try:
             SENDERS[delivery.channel](delivery)

@@ -30,6 +30,12 @@ def _deliver(delivery_ids: list[int]) -> dict:
 
 
 def schedule_retry(delivery_id: int) -> None:
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        # In-process (no broker) a countdown is not honoured: the retry would run at once and
+        # hold the request; the scheduler's delivery sweep picks it up when next_attempt_at comes.
+        return
     attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 1
     try:
         deliver_many.apply_async(([delivery_id],), countdown=backoff(attempts).total_seconds())

@@ -14,7 +14,7 @@ from workflow.flows import SYSTEM, Comment, Notice, TaskSpec, action, document_s
 
 from ..models import Assessment, UnitReview
 from ..rules import objection_deadline, predicate_for
-from .base import EMPLOYEE, FORUM, RATER, RATERS_SUPERIOR, RATIFYING_OFFICIAL, AppraisalFlow, end_of_day, today
+from .base import task, EMPLOYEE, FORUM, RATER, RATERS_SUPERIOR, RATIFYING_OFFICIAL, AppraisalFlow, end_of_day, today
 
 Status = Assessment.Status
 
@@ -127,10 +127,10 @@ class AssessmentFlow(AppraisalFlow):
         a, member, rules = self.document, self.member, self.document.cycle.rules
         if a.status == Status.DRAFT and member.rater_id:
             due = end_of_day(timezone.localdate(a.evaluation.created_at) + datetime.timedelta(days=rules["scoring_days"]))
-            return [TaskSpec(role=RATER, actions=["submit"], assignee_id=member.rater.user_id,
+            return [task(rules, role=RATER, actions=["submit"], assignee_id=member.rater.user_id,
                              position_id=member.rater_position_id, unit_id=a.unit_id, due_at=due)]
         if a.status == Status.ISSUED:
-            return [TaskSpec(role=EMPLOYEE, actions=["accept", "object"], assignee_id=member.employee.user_id,
+            return [task(rules, role=EMPLOYEE, actions=["accept", "object"], assignee_id=member.employee.user_id,
                              unit_id=a.unit_id, due_at=end_of_day(a.objection_deadline))]
         return []
 

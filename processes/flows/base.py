@@ -7,7 +7,7 @@ import datetime
 from django.utils import timezone
 
 from org.services import is_hr_for, stands_in_for
-from workflow.flows import SYSTEM, Authorization, Flow
+from workflow.flows import SYSTEM, Authorization, Flow, TaskSpec
 
 EMPLOYEE = "employee"
 RATER = "rater"
@@ -34,6 +34,18 @@ def days_from_now(days: int, rules: dict | None = None) -> datetime.datetime:
     from ..rules import deadline
 
     return end_of_day(deadline(rules, today(), days))
+
+
+def task(rules: dict, *, due_at: datetime.datetime | None, **fields) -> TaskSpec:
+    """An open task with its reminder and escalation times from the rule set."""
+    if due_at is None:
+        return TaskSpec(due_at=None, **fields)
+    return TaskSpec(
+        due_at=due_at,
+        remind_at=due_at - datetime.timedelta(days=rules["remind_days_before"]),
+        escalate_at=due_at + datetime.timedelta(days=rules["escalate_days_after"]),
+        **fields,
+    )
 
 
 def as_holder(user, role: str, holder, position_id: int | None) -> Authorization | None:
@@ -88,6 +100,9 @@ class AppraisalFlow(Flow):
         member = self.member
         if role == EMPLOYEE:
             return Authorization(EMPLOYEE) if member.employee.user_id == user.pk else None
+        if member.employee.user_id == user.pk:
+            # Nobody judges their own document: not as a delegate, an acting official or HR.
+            return None
         if role == RATER:
             return as_holder(user, RATER, member.rater, member.rater_position_id)
         if role == RATERS_SUPERIOR:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from workflow.flows import Authorization, Flow, Notice, TaskSpec, action, document_state
 
+from .base import task
+
 from ..models import FeedbackRequest
 from ..rules import CORE_VALUES, RATINGS
 
@@ -46,7 +48,8 @@ class FeedbackRequestFlow(Flow):
     def open_tasks(self) -> list[TaskSpec]:
         request = self.document
         if request.status == Status.PENDING:
-            return [TaskSpec(role=INVITEE, actions=["answer"], assignee_id=request.invitee.user_id, due_at=request.due_at)]
+            return [task(request.assessment.cycle.rules, role=INVITEE, actions=["answer"],
+                         assignee_id=request.invitee.user_id, due_at=request.due_at)]
         return []
 
     def notices(self, action: str, from_state: str) -> list[Notice]:

@@ -10,7 +10,7 @@ from viewflow import fsm
 from workflow.flows import Comment, Notice, TaskSpec, action, document_state
 
 from ..models import Objection
-from .base import EMPLOYEE, RATER, RATERS_SUPERIOR, AppraisalFlow, days_from_now, end_of_day, today
+from .base import task, EMPLOYEE, RATER, RATERS_SUPERIOR, AppraisalFlow, days_from_now, end_of_day, today
 
 Status = Objection.Status
 
@@ -77,13 +77,13 @@ class ObjectionFlow(AppraisalFlow):
         if objection.status == Status.AWAITING_EXPLANATIONS:
             due = end_of_day(objection.explanations_due) if objection.explanations_due else None
             if not objection.rater_explanation and member.rater_id:
-                tasks.append(TaskSpec(role=RATER, actions=["explain_as_rater"], assignee_id=member.rater.user_id,
+                tasks.append(task(rules, role=RATER, actions=["explain_as_rater"], assignee_id=member.rater.user_id,
                                       position_id=member.rater_position_id, unit_id=unit, due_at=due))
             if not objection.employee_explanation:
-                tasks.append(TaskSpec(role=EMPLOYEE, actions=["explain_as_employee"], assignee_id=member.employee.user_id,
+                tasks.append(task(rules, role=EMPLOYEE, actions=["explain_as_employee"], assignee_id=member.employee.user_id,
                                       unit_id=unit, due_at=due))
         if objection.status in (Status.AWAITING_EXPLANATIONS, Status.AWAITING_DECISION) and member.raters_superior_id:
-            tasks.append(TaskSpec(role=RATERS_SUPERIOR, actions=["decide"], assignee_id=member.raters_superior.user_id,
+            tasks.append(task(rules, role=RATERS_SUPERIOR, actions=["decide"], assignee_id=member.raters_superior.user_id,
                                   position_id=member.raters_superior_position_id, unit_id=unit,
                                   due_at=days_from_now(rules["objection_decision_days"], rules)))
         return tasks

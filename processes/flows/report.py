@@ -10,7 +10,7 @@ from viewflow import fsm
 from workflow.flows import Comment, Notice, TaskSpec, action, document_state
 
 from ..models import MonthlyReport, Realisation
-from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now
+from .base import task, EMPLOYEE, RATER, AppraisalFlow, days_from_now
 
 Status = MonthlyReport.Status
 
@@ -45,12 +45,12 @@ class ReportFlow(AppraisalFlow):
         self.set(feedback=self.ctx.comment)
 
     def open_tasks(self) -> list[TaskSpec]:
-        report, member = self.document, self.member
+        report, member, rules = self.document, self.member, self.document.cycle.rules
         if report.status in (Status.OPEN, Status.RETURNED):
-            return [TaskSpec(role=EMPLOYEE, actions=["submit"], assignee_id=member.employee.user_id,
+            return [task(rules, role=EMPLOYEE, actions=["submit"], assignee_id=member.employee.user_id,
                              unit_id=report.unit_id, due_at=report.due_at)]
         if report.status == Status.SUBMITTED and member.rater_id:
-            return [TaskSpec(role=RATER, actions=["accept", "return"], assignee_id=member.rater.user_id,
+            return [task(rules, role=RATER, actions=["accept", "return"], assignee_id=member.rater.user_id,
                              position_id=member.rater_position_id, unit_id=report.unit_id,
                              due_at=days_from_now(report.cycle.rules["report_review_days"], report.cycle.rules))]
         return []

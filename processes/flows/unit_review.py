@@ -13,7 +13,7 @@ from viewflow import fsm
 from workflow.flows import SYSTEM, Authorization, Flow, Notice, TaskSpec, action, document_state
 
 from ..models import Assessment, CycleRole, UnitReview
-from .base import FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL, as_holder, days_from_now, end_of_day, has_cycle_role
+from .base import task, FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL, as_holder, days_from_now, end_of_day, has_cycle_role
 
 Status = UnitReview.Status
 
@@ -82,16 +82,16 @@ class UnitReviewFlow(Flow):
     def open_tasks(self) -> list[TaskSpec]:
         review, rules = self.document, self.document.cycle.rules
         if review.status == Status.OPEN and review.predicate_setter_id:
-            return [TaskSpec(role=PREDICATE_SETTER, actions=["set_unit_predicate"], assignee_id=review.predicate_setter.user_id,
+            return [task(rules, role=PREDICATE_SETTER, actions=["set_unit_predicate"], assignee_id=review.predicate_setter.user_id,
                              position_id=review.predicate_setter_position_id, unit_id=review.unit_id,
                              due_at=days_from_now(rules["scoring_days"], rules))]
         if review.status == Status.SCORING:
             due = end_of_day(timezone.localdate(review.evaluation.created_at) + datetime.timedelta(days=rules["scoring_days"] + rules["forum_days"]))
-            return [TaskSpec(role=FORUM, actions=["adjust", "approve"], assignee_id=user_id, unit_id=review.unit_id, due_at=due)
+            return [task(rules, role=FORUM, actions=["adjust", "approve"], assignee_id=user_id, unit_id=review.unit_id, due_at=due)
                     for user_id in forum_members(review)]
         if review.status == Status.ISSUED:
             window = rules["objection_window"]["days"] + (rules["objection_window"]["day_kind"] == "working") * 10
-            return [TaskSpec(role=RATIFYING_OFFICIAL, actions=["ratify"], assignee_id=user_id, unit_id=review.unit_id,
+            return [task(rules, role=RATIFYING_OFFICIAL, actions=["ratify"], assignee_id=user_id, unit_id=review.unit_id,
                              due_at=days_from_now(window + rules["ratification_days"], rules))
                     for user_id in CycleRole.objects.filter(cycle_id=review.cycle_id, role="ratifying_official").values_list("user_id", flat=True)]
         return []

@@ -175,11 +175,7 @@ def member_correct_reporting_line(
         member.raters_superior = raters_superior
         member.raters_superior_position_id = raters_superior.position_id if raters_superior else None
         member.save(update_fields=["rater", "rater_position", "raters_superior", "raters_superior_position"])
-        plan_ids = list(Plan.objects.filter(member=member).values_list("pk", flat=True))
-        moved = move_tasks(
-            document_type=Plan.document_type, document_ids=plan_ids, role=RATER,
-            to_user_id=rater.user_id if rater else None, to_position_id=member.rater_position_id,
-        )
+        moved = _move_member_tasks(member, before)
         audit.append(
             document_type=CycleMember.document_type, document_id=member.pk, action="correct_reporting_line",
             actor_id=actor.pk, comment=reason,
@@ -196,6 +192,31 @@ def member_correct_reporting_line(
             notices.append(Notice(old_rater_user, "member.rater_removed", data))
         notify_bulk((notice, CycleMember.document_type, member.pk) for notice in notices)
     return member
+
+
+def _move_member_tasks(member: CycleMember, before: dict) -> int:
+    """The open tasks of every document of the member move with the correction: the rater's to
+    the new rater, the rater's superior's (deciding objections) to the new superior."""
+    from ..models import Assessment, MonthlyReport, Objection
+
+    documents = {
+        Plan.document_type: Plan.objects.filter(member=member),
+        MonthlyReport.document_type: MonthlyReport.objects.filter(member=member),
+        Assessment.document_type: Assessment.objects.filter(member=member),
+        Objection.document_type: Objection.objects.filter(member=member),
+    }
+    moved = 0
+    for document_type, queryset in documents.items():
+        ids = list(queryset.values_list("pk", flat=True))
+        if not ids:
+            continue
+        moved += move_tasks(document_type=document_type, document_ids=ids, role=RATER,
+                            to_user_id=member.rater.user_id if member.rater else None, to_position_id=member.rater_position_id)
+        if before["raters_superior"] != member.raters_superior_id:
+            moved += move_tasks(document_type=document_type, document_ids=ids, role="raters_superior",
+                                to_user_id=member.raters_superior.user_id if member.raters_superior else None,
+                                to_position_id=member.raters_superior_position_id)
+    return moved
 
 
 def cycle_open(*, cycle: Cycle, actor, origin: dict | None = None) -> Cycle:

@@ -272,17 +272,23 @@ def public_answers(link, *ratings: int, comment: str = "") -> None:
 # tests/workflow/test_deadlines.py, tests/api/test_notify_settings_api.py) ----------------------------
 
 
+def type_of(document) -> str:
+    """The type name notifications use: a flow document's ``document_type`` ("plan"), else the
+    model's name ("delegation")."""
+    return getattr(document, "document_type", None) or document._meta.model_name
+
+
 def notice_to(user, event: str, document=None):
     """The one notification of ``event`` to ``user`` (about ``document`` when given)."""
     notices = Notification.objects.filter(recipient=user, event=event)
     if document is not None:
-        notices = notices.filter(document_type=document.document_type, document_id=document.pk)
+        notices = notices.filter(document_type=type_of(document), document_id=document.pk)
     return notices.get()
 
 
 def notices_about(document, event: str | None = None) -> list[tuple[int, str]]:
     """(recipient id, event) of every notification about ``document``, oldest first."""
-    notices = Notification.objects.filter(document_type=document.document_type, document_id=document.pk)
+    notices = Notification.objects.filter(document_type=type_of(document), document_id=document.pk)
     if event is not None:
         notices = notices.filter(event=event)
     return list(notices.order_by("id").values_list("recipient_id", "event"))
@@ -309,4 +315,4 @@ def mails_to(user, *, containing: str = "") -> list:
 
 
 def document_link(document) -> str:
-    return f"{settings.KINERJA_SITE_URL.rstrip('/')}/d/{document.document_type}/{document.pk}/"
+    return f"{settings.KINERJA_SITE_URL.rstrip('/')}/d/{type_of(document)}/{document.pk}/"
