@@ -30,6 +30,7 @@ run: seed
 
 ## Sets up and runs every test (on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 test: install var
+	scripts/ensure-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Rebuilds the compiled translations after editing locale/*/LC_MESSAGES/django.po

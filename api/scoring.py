@@ -234,7 +234,7 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
     def retrieve(self, request, pk=None):
         """The forum's board: every assessment, the distribution and the pattern's rules."""
         review = self.get_object()
-        data = board(review)
+        data = board(review, viewer=request.user)
         body = self.get_serializer(review).data
         body.update({
             "assessments": AssessmentSerializer(data["assessments"], many=True, context={"request": request}).data,

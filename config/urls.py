@@ -1,17 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from web.health import health
 from web.links import document
 from web.public import public_feedback
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("f/<str:token>/", public_feedback, name="public-feedback"),
     path("d/<str:document_type>/<int:document_id>/", document, name="document-link"),
     path("health/", health, name="health"),
+    path("", include("web.urls")),
 ]

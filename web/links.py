@@ -11,9 +11,27 @@ RESOURCES = {
 }
 
 
+# The web page of each document type (URL names in web/urls.py); the API for the others.
+PAGES = {"plan": "plan-detail", "report": "report-detail", "assessment": "assessment-detail",
+         "unit_review": "review-detail", "objection": "objection-detail", "cycle": "cycle-detail",
+         "feedback_request": "feedback-answer"}
+
+
+def page_for(document_type: str, document_id: int) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    name = PAGES.get(document_type)
+    if name:
+        try:
+            return reverse(name, args=[document_id])
+        except NoReverseMatch:  # a page not built yet: its API resource
+            pass
+    resource = RESOURCES.get(document_type)
+    return f"/api/v1/{resource}/{document_id}/" if resource else "/"
+
+
 @login_required
 def document(request, document_type: str, document_id: int):
-    resource = RESOURCES.get(document_type)
-    if resource is None:
+    if document_type not in RESOURCES:
         raise Http404()
-    return redirect(f"/api/v1/{resource}/{document_id}/")
+    return redirect(page_for(document_type, document_id))

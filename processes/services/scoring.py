@@ -155,9 +155,11 @@ def _require_forum(review: UnitReview, actor) -> None:
         raise NotPermitted(_("Only the review forum of this unit may do this."))
 
 
-def board(review: UnitReview) -> dict:
+def board(review: UnitReview, *, viewer=None) -> dict:
     """What the forum sees: every assessment of the unit and period, the distribution of
-    predicates and each rule of the pattern for the unit's predicate, with pass or departure."""
+    predicates and each rule of the pattern for the unit's predicate, with pass or departure.
+    Colleagues' feedback is put in front of the forum only (HR and the others who see the review
+    learn who answered elsewhere, never what): pass the ``viewer`` to apply that."""
     assessments = list(
         Assessment.objects.filter(unit_review=review).select_related("employee", "member__rater").order_by("employee__name")
     )
@@ -167,10 +169,14 @@ def board(review: UnitReview) -> dict:
     checks = distribution.check(pattern, scored) if review.unit_predicate else []
     return {"assessments": assessments, "distribution": counts, "total": len(scored),
             "pattern": distribution.as_json(checks), "departures": [c.description for c in checks if not c.passes],
-            "feedback": board_feedback(review, assessments)}
+            "feedback": board_feedback(review, assessments, with_colleagues=viewer is None or is_forum(review, viewer))}
 
 
-def board_feedback(review: UnitReview, assessments: list[Assessment]) -> dict:
+def is_forum(review: UnitReview, user) -> bool:
+    return review.flow_class(review).authorize(user, "forum") is not None
+
+
+def board_feedback(review: UnitReview, assessments: list[Assessment], *, with_colleagues: bool = True) -> dict:
     """Evidence on the board: the public's ratings of the unit and of each employee over the
     period, and each assessment's colleague feedback (aggregate, once enough answered)."""
     from .feedback import aggregate_answers, period_months
@@ -188,7 +194,7 @@ def board_feedback(review: UnitReview, assessments: list[Assessment]) -> dict:
     return {
         "public": {"unit": public_summary(unit_id=review.unit_id, months=months),
                    "employees": public_by_employee([a.employee_id for a in assessments], months)},
-        "colleagues": {a.pk: aggregate_answers(answers[a.pk], threshold) for a in assessments},
+        "colleagues": {a.pk: aggregate_answers(answers[a.pk], threshold) for a in assessments} if with_colleagues else {},
     }
 
 

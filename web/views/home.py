@@ -1,0 +1,52 @@
+"""The home page is the user's inbox: open tasks with due dates, and notifications."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_POST
+
+from api.inbox import DOCUMENT_LABELS
+from notifications.messages import render as render_message
+from notifications.models import Notification
+from notifications.services import notification_mark_read
+from org.models import Employee
+from org.services import acting_positions, delegators_of
+from processes.flows.base import today
+from workflow.inbox import inbox_for_user
+
+from ..links import page_for
+
+
+def my_tasks(user):
+    employee = getattr(user, "employee", None)
+    if employee is None:
+        return inbox_for_user(user)
+    delegators = delegators_of(employee.pk, today())
+    delegator_users = set(Employee.objects.filter(pk__in=delegators, user__isnull=False).values_list("user_id", flat=True))
+    return inbox_for_user(user, acting_position_ids=acting_positions(employee.pk, today()), on_behalf_of_user_ids=delegator_users)
+
+
+@login_required
+def home(request):
+    tasks = list(my_tasks(request.user)[:100])
+    ids: dict[str, list[int]] = {}
+    for task in tasks:
+        ids.setdefault(task.document_type, []).append(task.document_id)
+    labels = {kind: DOCUMENT_LABELS[kind](pks) for kind, pks in ids.items() if kind in DOCUMENT_LABELS}
+    for task in tasks:
+        task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
+        task.url = page_for(task.document_type, task.document_id)
+    notifications = list(Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")[:20])
+    language = translation.get_language()
+    for notification in notifications:
+        notification.message = render_message(notification.event, notification.data, language)
+        notification.url = page_for(notification.document_type, notification.document_id) if notification.document_type else ""
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    return render(request, "web/home.html", {"tasks": tasks, "notifications": notifications, "unread": unread})
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    notification_mark_read(notification=get_object_or_404(Notification, pk=pk, recipient=request.user))
+    return redirect(request.POST.get("next") or "home")

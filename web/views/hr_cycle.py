@@ -1,0 +1,162 @@
+"""HR's cycle page (/hr/cycles/<id>/): open it (with the opening's progress, polled by htmx),
+start evaluation periods, close it, and the dashboard of progress per stage and unit with what
+is late or overdue and who holds it; the members page corrects raters."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from api.inbox import DOCUMENT_LABELS
+from org.services import is_hr_for
+from processes.models import PERIODS, Assessment, Cycle, MonthlyReport, Objection, Plan, UnitReview
+from processes.selectors import cycle_progress, cycles_visible_to
+from processes.services.cycles import cycle_open
+from processes.services.scoring import evaluation_start
+from workflow.engine import available_actions, perform
+from workflow.models import OpenTask
+
+from ..actions import attempt, web_origin
+from ..documents import document_context
+from ..links import page_for
+from .hr import hr_required
+
+STAGES = [
+    ("plan", gettext_lazy("Plans"), Plan.Status.choices),
+    ("report", gettext_lazy("Monthly reports"), MonthlyReport.Status.choices),
+    ("assessment", gettext_lazy("Assessments"), Assessment.Status.choices),
+    ("unit_review", gettext_lazy("Unit reviews"), UnitReview.Status.choices),
+    ("objection", gettext_lazy("Objections"), Objection.Status.choices),
+]
+DOCUMENT_MODELS = (Plan, MonthlyReport, Assessment, UnitReview, Objection)
+LIST_LIMIT = 50
+
+
+def hr_cycle(request, pk: int) -> Cycle:
+    """The cycle, for HR of its units: 404 if out of the user's view, 403 if only seen."""
+    cycle = get_object_or_404(cycles_visible_to(request.user).prefetch_related("units"), pk=pk)
+    if not is_hr_for(request.user, list(cycle.units.all())):
+        raise PermissionDenied(_("Only HR of the cycle's units may see this."))
+    return cycle
+
+
+def opening(cycle: Cycle) -> dict:
+    total, done = cycle.opening_total, cycle.opening_done
+    return {"total": total, "done": done, "pct": round(100 * done / total) if total else 0}
+
+
+@hr_required
+@require_GET
+def cycle_opening(request, pk: int):
+    """The opening's progress bar; it polls itself while the cycle is opening, then reloads the page."""
+    cycle = hr_cycle(request, pk)
+    response = render(request, "web/hr/_opening.html", {"cycle": cycle, "opening": opening(cycle)})
+    if request.headers.get("HX-Request") and cycle.status != Cycle.Status.OPENING:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _start(request, cycle, started: dict):
+    def call():
+        _evaluation, reviews, assessments = evaluation_start(cycle=cycle, period=request.POST.get("period", ""),
+                                                             actor=request.user, origin=web_origin(request))
+        started.update(reviews=reviews, assessments=assessments)
+    return call
+
+
+@hr_required
+@require_http_methods(["GET", "POST"])
+def cycle_detail(request, pk: int):
+    cycle = hr_cycle(request, pk)
+    state, status = {}, 200
+    if request.method == "POST":
+        action, origin, started = request.POST.get("action", ""), web_origin(request), {}
+        calls = {
+            "open": (lambda: cycle_open(cycle=cycle, actor=request.user, origin=origin), _("Opening started: the plans are being created.")),
+            "start_evaluation": (_start(request, cycle, started), _("The evaluation period has started.")),
+            "close": (lambda: perform(cycle, "close", actor=request.user, origin=origin), _("The cycle is closed.")),
+        }
+        if action not in calls:
+            messages.error(request, _("Unknown action."))
+            status = 400
+        else:
+            call, success = calls[action]
+            errors = attempt(request, call, success=success)
+            if errors is None:
+                if started:
+                    messages.info(request, _("%(reviews)s unit review(s) and %(assessments)s assessment(s) created.") % started)
+                return redirect("cycle-detail", pk=cycle.pk)
+            state, status = {"action": action, "errors": errors, "values": request.POST}, 400 if errors else 409
+            cycle = hr_cycle(request, pk)
+    return render(request, "web/hr/cycle_detail.html", {**dashboard(cycle), **state, **_forms(request, cycle)}, status=status)
+
+
+def _forms(request, cycle: Cycle) -> dict:
+    actions = available_actions(cycle, request.user)
+    periods = [(v, label) for v, label in PERIODS if cycle.period_type == Cycle.PeriodType.QUARTERLY or v == "annual"]
+    return {"actions": actions, "periods": periods, "may_start": cycle.status == Cycle.Status.OPEN,
+            "exports": {"xlsx": reverse("cycle-results-xlsx", args=[cycle.pk]), "csv": reverse("cycle-results-csv", args=[cycle.pk])}}
+
+
+def dashboard(cycle: Cycle) -> dict:
+    progress = cycle_progress(cycle)
+    stages = []
+    for key, title, choices in STAGES:
+        counts = progress["documents"][key]
+        stages.append({
+            "key": key, "title": title, "total": counts["total"], "late": counts.get("late"),
+            "statuses": [{"status": s, "label": label, "count": counts["statuses"].get(s, 0)} for s, label in choices],
+            "bar": _segments(counts["statuses"], counts["total"], choices),
+            "units": [{"name": u["unit_name"], "total": sum(u["statuses"].values()), "late": u.get("late"),
+                       "bar": _segments(u["statuses"], sum(u["statuses"].values()), choices)}
+                      for u in counts.get("units", [])],
+        })
+    reviews = list(UnitReview.objects.filter(cycle=cycle).select_related("unit").order_by("period", "unit__path")[:200])
+    for review in reviews:
+        review.url = reverse("review-detail", args=[review.pk])
+    return {"cycle": cycle, "opening": opening(cycle), "stages": stages, "reviews": reviews,
+            "late_reports": late_reports(cycle), "overdue": overdue_tasks(cycle),
+            "public_feedback": progress["public_feedback"], **document_context(cycle)}
+
+
+def _segments(statuses: dict, total: int, choices) -> list[dict]:
+    return [{"status": s, "label": label, "count": statuses.get(s, 0), "pct": round(100 * statuses.get(s, 0) / total, 1)}
+            for s, label in choices if total and statuses.get(s)]
+
+
+def late_reports(cycle: Cycle) -> dict:
+    """Reports submitted late, and reports past their deadline not submitted yet."""
+    now = timezone.now()
+    late = MonthlyReport.objects.filter(cycle=cycle).filter(
+        Q(late=True) | Q(status__in=[MonthlyReport.Status.OPEN, MonthlyReport.Status.RETURNED], due_at__lt=now))
+    rows = list(late.select_related("employee", "unit").order_by("due_at", "employee__name")[:LIST_LIMIT])
+    for report in rows:
+        report.url = page_for("report", report.pk)
+        report.unsubmitted = report.status in (MonthlyReport.Status.OPEN, MonthlyReport.Status.RETURNED)
+    return {"rows": rows, "count": late.count()}
+
+
+def overdue_tasks(cycle: Cycle) -> dict:
+    """Open tasks of the cycle's documents past their due time, with who holds each."""
+    documents = Q()
+    for model in DOCUMENT_MODELS:
+        documents |= Q(document_type=model.document_type, document_id__in=model.objects.filter(cycle=cycle).values("pk"))
+    tasks = OpenTask.objects.pending().filter(documents, due_at__lt=timezone.now())
+    rows = list(tasks.select_related("assignee__employee", "position").order_by("due_at", "id")[:LIST_LIMIT])
+    ids: dict[str, list[int]] = {}
+    for task in rows:
+        ids.setdefault(task.document_type, []).append(task.document_id)
+    labels = {kind: DOCUMENT_LABELS[kind](pks) for kind, pks in ids.items() if kind in DOCUMENT_LABELS}
+    for task in rows:
+        task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
+        task.url = page_for(task.document_type, task.document_id)
+        employee = getattr(task.assignee, "employee", None) if task.assignee_id else None
+        task.holder = employee.name if employee else (task.assignee.username if task.assignee_id else "")
+    return {"rows": rows, "count": tasks.count()}

@@ -1,0 +1,190 @@
+"""The forum's pages: the unit reviews a user may see, and one unit's board (/reviews/<id>/),
+where the leader above sets the unit predicate, the forum calibrates and approves, and the
+ratifying official ratifies. Each form is shown only to whom it belongs; the services and the
+engine refuse the rest (403 for the wrong person, 409 for the wrong moment)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from processes.flows.base import FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL
+from processes.models import Assessment, CycleRole, UnitReview
+from processes.rules import CORE_VALUES, RATINGS
+from processes.selectors import unit_reviews_visible_to
+from processes.services.scoring import (
+    board,
+    unit_review_adjust,
+    unit_review_approve,
+    unit_review_ratify,
+    unit_review_set_predicate,
+)
+from workflow.engine import available_actions
+
+from ..actions import attempt, web_origin
+from ..documents import document_context
+from ..links import page_for
+
+CORE_VALUE_LABELS = {
+    "service_orientation": gettext_lazy("Service orientation"), "accountability": gettext_lazy("Accountable"),
+    "competence": gettext_lazy("Competent"), "harmony": gettext_lazy("Harmonious"), "loyalty": gettext_lazy("Loyal"),
+    "adaptability": gettext_lazy("Adaptive"), "collaboration": gettext_lazy("Collaborative"),
+}
+
+# Which role each of the page's actions needs (checked before the input: a stranger is told
+# 403, not asked to correct the form).
+ROLES = {"set_unit_predicate": PREDICATE_SETTER, "adjust": FORUM, "approve": FORUM, "ratify": RATIFYING_OFFICIAL}
+
+
+@login_required
+def reviews(request):
+    user = request.user
+    queryset = (
+        unit_reviews_visible_to(user)
+        .annotate(assessment_count=Count("assessments"),
+                  not_final=Count("assessments", filter=~Q(assessments__status=Assessment.Status.FINAL)))
+        .order_by("-cycle__year", "cycle__name", "cycle_id", "period", "unit__path")
+    )
+    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
+    roles = list(CycleRole.objects.filter(user=user).values_list("cycle_id", "role", "unit__path"))
+    ratifying = {cycle_id for cycle_id, role, _path in roles if role == CycleRole.Role.RATIFYING_OFFICIAL}
+    forum = [(cycle_id, path) for cycle_id, role, path in roles if role == CycleRole.Role.FORUM_MEMBER and path]
+    employee_id = getattr(getattr(user, "employee", None), "pk", None)
+    for review in page:
+        review.ready_to_ratify = (review.cycle_id in ratifying and review.status == UnitReview.Status.ISSUED
+                                  and review.assessment_count > 0 and review.not_final == 0)
+        review.awaits_me = (
+            (review.status == UnitReview.Status.OPEN and employee_id is not None and review.predicate_setter_id == employee_id)
+            or (review.status == UnitReview.Status.SCORING
+                and any(c == review.cycle_id and review.unit.path.startswith(p) for c, p in forum))
+        )
+    return render(request, "web/review/list.html", {"page": page})
+
+
+def _review(request, pk: int) -> UnitReview:
+    return get_object_or_404(unit_reviews_visible_to(request.user), pk=pk)
+
+
+def _assessment_id(value) -> int:
+    value = value or ""
+    if not (value.isdigit() and len(value) < 19):
+        raise ValidationError({"assessment": [_("This assessment is not part of the unit's review.")]})
+    return int(value)
+
+
+def _call(request, review: UnitReview, action: str):
+    post, user, origin = request.POST, request.user, web_origin(request)
+    if action == "set_unit_predicate":
+        return lambda: unit_review_set_predicate(review=review, actor=user, unit_predicate=post.get("unit_predicate", ""),
+                                                 comment=post.get("comment", ""), origin=origin)
+    if action == "adjust":
+        return lambda: unit_review_adjust(review=review, actor=user, assessment_id=_assessment_id(post.get("assessment")),
+                                          predicate=post.get("predicate", ""), reason=post.get("reason", ""), origin=origin)
+    if action == "approve":
+        return lambda: unit_review_approve(review=review, actor=user, justification=post.get("justification", ""), origin=origin)
+    return lambda: unit_review_ratify(review=review, actor=user, comment=post.get("comment", ""), origin=origin)
+
+
+SUCCESS = {
+    "set_unit_predicate": gettext_lazy("The unit predicate is set."),
+    "adjust": gettext_lazy("The predicate is changed and the reason recorded."),
+    "approve": gettext_lazy("The unit's results are approved and issued to the employees."),
+    "ratify": gettext_lazy("The unit's results are ratified."),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request, pk: int):
+    review = _review(request, pk)
+    form_state, status = {}, 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in ROLES:
+            messages.error(request, _("Unknown action."))
+            status = 400
+        elif review.flow_class(review).authorize(request.user, ROLES[action]) is None:
+            messages.error(request, _("You may not do this on this unit's review."))
+            status = 403
+        else:
+            errors = attempt(request, _call(request, review, action), success=str(SUCCESS[action]))
+            if errors is None:
+                return redirect("review-detail", pk=review.pk)
+            status = 400 if errors else 409
+            form_state = {"action": action, "errors": errors, "values": request.POST}
+            review = _review(request, pk)
+    return render(request, "web/review/detail.html", board_context(request, review, form_state), status=status)
+
+
+def _share(value) -> str:
+    return f"{round(value * 100)}%"
+
+
+def board_context(request, review: UnitReview, form_state: dict) -> dict:
+    data = board(review, viewer=request.user)
+    actions = available_actions(review, request.user)
+    total = data["total"]
+    labels = dict(Assessment.Predicate.choices)
+    distribution = [{"predicate": p, "label": labels[p], "count": n, "pct": round(100 * n / total) if total else 0}
+                    for p, n in data["distribution"].items()]
+    pattern = [{"description": c["description"], "passes": c["passes"],
+                "actual": c["actual"] if c["rule"]["op"].endswith("count") else _share(c["actual"])}
+               for c in data["pattern"]]
+    feedback = data["feedback"]
+    colleagues = feedback.get("colleagues") or {}
+    public = feedback.get("public") or {}
+    public_employees = public.get("employees") or {}
+    errors = form_state.get("errors") or {}
+    values = form_state.get("values") or {}
+    adjusting = form_state.get("action") == "adjust"
+    may_adjust = "approve" in actions  # the forum, while the unit is being scored
+    rows = []
+    for a in data["assessments"]:
+        own = adjusting and values.get("assessment") == str(a.pk)
+        rows.append({
+            "a": a, "url": page_for("assessment", a.pk), "colleagues": _colleagues(colleagues.get(a.pk)),
+            "public": public_employees.get(a.employee_id),
+            "may_adjust": may_adjust and a.status == Assessment.Status.SUBMITTED,
+            "errors": errors if own else {}, "values": values if own else {},
+        })
+    matched = any(row["errors"] for row in rows)
+    statuses = [a.status for a in data["assessments"]]
+    pending_final = sum(1 for s in statuses if s != Assessment.Status.FINAL)
+    public_unit = public.get("unit")
+    return {
+        "review": review, "rows": rows, "total": total, "distribution": distribution, "pattern": pattern,
+        "departures": data["departures"], "public_unit": public_unit,
+        "public_unit_bars": _public_bars(public_unit),
+        "actions": actions, "may_adjust": may_adjust, "may_ratify": "ratify" in actions and statuses and not pending_final,
+        "pending_final": pending_final, "predicates": Assessment.Predicate.choices,
+        "unit_predicates": UnitReview._meta.get_field("unit_predicate").choices,
+        "form": form_state.get("action", ""), "errors": errors, "values": values,
+        "adjust_errors": errors if adjusting and not matched else {},  # an assessment not on this board
+        **document_context(review),
+    }
+
+
+def _colleagues(aggregate: dict | None) -> dict | None:
+    """The colleagues' answers per core value, as rows the template can print."""
+    if not aggregate:
+        return None
+    rows = []
+    if aggregate.get("shown") and aggregate.get("values"):
+        rows = [{"label": CORE_VALUE_LABELS[value], "counts": [aggregate["values"][value].get(r, 0) for r in RATINGS]}
+                for value in CORE_VALUES if value in aggregate["values"]]
+    return {**aggregate, "rows": rows}
+
+
+def _public_bars(summary: dict | None) -> list[dict]:
+    if not summary or not summary.get("count"):
+        return []
+    count = summary["count"]
+    return [{"label": f"{stars}★", "count": n, "pct": round(100 * n / count)}
+            for stars, n in sorted(summary["distribution"].items(), reverse=True)]

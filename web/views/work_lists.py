@@ -1,0 +1,101 @@
+"""The employee's own work (/me/work/) and the rater's team (/team/)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from org.services import acting_positions, delegators_of
+from processes.flows.base import today
+from processes.models import Assessment, Cycle, CycleMember, FeedbackRequest, MonthlyReport, Objection, Plan
+
+from .work_common import employee_of
+from .work_months import report_months, report_row
+from .work_scoring import RESULT_SHOWN
+
+
+@login_required
+def my_work(request):
+    employee = employee_of(request)
+    plans = list(
+        Plan.objects.filter(employee=employee, cycle__status=Cycle.Status.OPEN)
+        .select_related("cycle", "member__rater").prefetch_related("reports").order_by("-cycle__year", "cycle__name")
+    )
+    for plan in plans:
+        plan.months = report_months(plan, owner=True, reports=list(plan.reports.all())) if plan.revision > 0 else []
+    assessments = (
+        Assessment.objects.filter(employee=employee, status__in=RESULT_SHOWN)
+        .select_related("cycle", "unit_review", "objection").order_by("-cycle__year", "-issued_at", "id")
+    )
+    feedback = (
+        FeedbackRequest.objects.filter(invitee=employee, status=FeedbackRequest.Status.PENDING)
+        .select_related("assessment__employee", "cycle").order_by("due_at", "id")
+    )
+    return render(request, "web/work/my_work.html", {
+        "employee": employee, "plans": plans, "assessments": assessments, "feedback": feedback, "today": today(),
+    })
+
+
+def rated_condition(employee_id: int, prefix: str = "") -> Q:
+    """The members the employee rates: in person, as the acting official (Plt/Plh) of the
+    rater's position, or as the delegate of the rater (as processes.selectors sees them)."""
+    condition = Q(**{f"{prefix}rater_id": employee_id})
+    acting = acting_positions(employee_id, today())
+    if acting:
+        condition |= Q(**{f"{prefix}rater_position_id__in": acting})
+    delegators = delegators_of(employee_id, today())
+    if delegators:
+        condition |= Q(**{f"{prefix}rater_id__in": delegators})
+    return condition
+
+
+def superior_condition(employee_id: int, prefix: str = "") -> Q:
+    condition = Q(**{f"{prefix}raters_superior_id": employee_id})
+    acting = acting_positions(employee_id, today())
+    if acting:
+        condition |= Q(**{f"{prefix}raters_superior_position_id__in": acting})
+    delegators = delegators_of(employee_id, today())
+    if delegators:
+        condition |= Q(**{f"{prefix}raters_superior_id__in": delegators})
+    return condition
+
+
+@login_required
+def team(request):
+    employee = employee_of(request)
+    members = list(
+        CycleMember.objects.filter(rated_condition(employee.pk), cycle__status=Cycle.Status.OPEN)
+        .exclude(employee_id=employee.pk)
+        .select_related("employee", "unit", "cycle", "plan", "rater")
+        .prefetch_related(
+            Prefetch("reports", queryset=MonthlyReport.objects.order_by("month")),
+            Prefetch("assessments", queryset=Assessment.objects.order_by("id")),
+        )
+        .order_by("-cycle__year", "employee__name")
+    )
+    now = timezone.now()
+    waiting = []
+    for member in members:
+        plan = getattr(member, "plan", None)
+        for report in member.reports.all():
+            report.cycle = member.cycle
+        member.report_rows = [report_row(r, now) for r in member.reports.all()]
+        member.late_count = sum(1 for r in member.report_rows if r["report"].late or r["overdue"])
+        if plan is not None and plan.status == Plan.Status.SUBMITTED:
+            waiting.append({"kind": "plan", "member": member, "document": plan, "since": plan.submitted_at})
+        for report in member.reports.all():
+            if report.status == MonthlyReport.Status.SUBMITTED:
+                waiting.append({"kind": "report", "member": member, "document": report, "since": report.submitted_at})
+        for assessment in member.assessments.all():
+            if assessment.status == Assessment.Status.DRAFT:
+                waiting.append({"kind": "assessment", "member": member, "document": assessment, "since": assessment.created_at})
+    objections = Objection.objects.exclude(employee_id=employee.pk).select_related("employee", "assessment")
+    for objection in objections.filter(rated_condition(employee.pk, "member__"),
+                                       status=Objection.Status.AWAITING_EXPLANATIONS, rater_explanation=""):
+        waiting.append({"kind": "explain", "member": None, "document": objection, "since": objection.created_at})
+    for objection in objections.filter(superior_condition(employee.pk, "member__")).exclude(status=Objection.Status.DECIDED):
+        waiting.append({"kind": "decide", "member": None, "document": objection, "since": objection.created_at})
+    waiting.sort(key=lambda item: (item["since"] is None, item["since"] or now))
+    return render(request, "web/work/team.html", {"members": members, "waiting": waiting})
