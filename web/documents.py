@@ -1,11 +1,30 @@
-"""What every document page shows besides the document: its history and its open tasks."""
+"""What every document page shows besides the document: its history and its open tasks, in
+words (translated action labels and status names, not codes)."""
 
 from workflow import audit
 from workflow.models import OpenTask
+from workflow.registry import document_models
+
+
+def action_label(document_type: str, action: str) -> str:
+    model = document_models().get(document_type)
+    return model.flow_class.action_label(action) if model is not None else action
+
+
+def status_label(document_type: str, status: str) -> str:
+    model = document_models().get(document_type)
+    if model is None or not status:
+        return status
+    return str(dict(model._meta.get_field("status").choices).get(status, status))
 
 
 def document_context(document) -> dict:
-    return {
-        "history": list(audit.history(document.document_type, document.pk)),
-        "open_tasks": list(OpenTask.objects.pending().filter(document_type=document.document_type, document_id=document.pk).select_related("assignee")),
-    }
+    kind = document.document_type
+    history = list(audit.history(kind, document.pk))
+    for event in history:
+        event.label = action_label(kind, event.action)
+        event.from_label, event.to_label = status_label(kind, event.from_state), status_label(kind, event.to_state)
+    tasks = list(OpenTask.objects.pending().filter(document_type=kind, document_id=document.pk).select_related("assignee"))
+    for task in tasks:
+        task.labels = [action_label(kind, a) for a in task.actions]
+    return {"history": history, "open_tasks": tasks}

@@ -131,7 +131,7 @@ def test_the_dashboard_counts_each_stage_and_names_who_holds_each_overdue_task(o
     assert "Open: <strong>6</strong>" in section(page, "stage-report")
     overdue = section(page, "overdue")
     assert '<span class="badge overdue">6</span>' in overdue
-    assert "Staf A1" in overdue and "Kabid B" in overdue and "submit" in overdue  # the employees hold them
+    assert "Staf A1" in overdue and "Kabid B" in overdue and "<td>Submit</td>" in overdue  # the employees hold them, named by label
     late = section(page, "late-reports")
     assert "not submitted" in late and reports[org.employee.pk].employee.name in late
     assert f"/api/v1/cycles/{cycle.pk}/results.xlsx" in page and f"/api/v1/cycles/{cycle.pk}/results.csv" in page

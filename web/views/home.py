@@ -14,6 +14,7 @@ from org.services import acting_positions, delegators_of
 from processes.flows.base import today
 from workflow.inbox import inbox_for_user
 
+from ..documents import action_label
 from ..links import page_for
 
 
@@ -36,6 +37,7 @@ def home(request):
     for task in tasks:
         task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
         task.url = page_for(task.document_type, task.document_id)
+        task.labels = [action_label(task.document_type, a) for a in task.actions]
     notifications = list(Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")[:20])
     language = translation.get_language()
     for notification in notifications:

@@ -24,7 +24,7 @@ from workflow.engine import available_actions, perform
 from workflow.models import OpenTask
 
 from ..actions import attempt, web_origin
-from ..documents import document_context
+from ..documents import action_label, document_context
 from ..links import page_for
 from .hr import hr_required
 
@@ -157,6 +157,7 @@ def overdue_tasks(cycle: Cycle) -> dict:
     for task in rows:
         task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
         task.url = page_for(task.document_type, task.document_id)
+        task.labels = [action_label(task.document_type, a) for a in task.actions]
         employee = getattr(task.assignee, "employee", None) if task.assignee_id else None
         task.holder = employee.name if employee else (task.assignee.username if task.assignee_id else "")
     return {"rows": rows, "count": tasks.count()}
