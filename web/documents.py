@@ -1,14 +1,27 @@
 """What every document page shows besides the document: its history and its open tasks, in
 words (translated action labels and status names, not codes)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from workflow import audit
 from workflow.models import OpenTask
 from workflow.registry import document_models
 
 
+# Audited steps that are not transitions of the document's flow.
+OTHER_ACTIONS = {
+    "create": _("Created"), "edit": _("Edited"), "rate": _("Rated"), "add_evidence": _("Evidence added"),
+    "delete_evidence": _("Evidence removed"), "start_evaluation": _("Evaluation period started"),
+    "remind": _("Reminder sent"), "remind_due": _("Due-day reminder sent"), "escalate": _("Escalated"),
+    "correct_reporting_line": _("Reporting line corrected"), "adjust": _("Adjust"), "end": _("Ended"),
+}
+
+
 def action_label(document_type: str, action: str) -> str:
     model = document_models().get(document_type)
-    return model.flow_class.action_label(action) if model is not None else action
+    if model is not None and action in model.flow_class.action_names():
+        return model.flow_class.action_label(action)
+    return str(OTHER_ACTIONS.get(action, action))
 
 
 def status_label(document_type: str, status: str) -> str:

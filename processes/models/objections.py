@@ -32,6 +32,10 @@ class Objection(Document):
     decider_position = models.ForeignKey(Position, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.AWAITING_EXPLANATIONS, db_index=True)
     reasons = models.TextField(_("reasons"))
+    # The result as issued when the objection was filed (the decision may change it).
+    objected_predicate = models.CharField(max_length=20, blank=True)
+    objected_results_rating = models.CharField(max_length=12, choices=Rating.choices, blank=True)
+    objected_behaviour_rating = models.CharField(max_length=12, choices=Rating.choices, blank=True)
     explanations_due = models.DateField(null=True, blank=True)
     rater_explanation = models.TextField(blank=True)
     employee_explanation = models.TextField(blank=True)

@@ -27,6 +27,8 @@ def objection_file(*, assessment: Assessment, actor, reasons: str, origin: dict 
         objection = Objection(
             assessment=assessment, cycle_id=assessment.cycle_id, member=member, employee_id=assessment.employee_id,
             decider=member.raters_superior, decider_position_id=member.raters_superior_position_id, reasons=reasons,
+            objected_predicate=assessment.predicate, objected_results_rating=assessment.results_rating,
+            objected_behaviour_rating=assessment.behaviour_rating,
             explanations_due=timezone.localdate() + datetime.timedelta(days=assessment.cycle.rules["objection_explanation_days"]),
         )
         objection.cycle = assessment.cycle

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from processes.models import FeedbackRequest, Objection
+from processes.models import Assessment, FeedbackRequest, Objection
 from processes.rules import CORE_VALUES
 from processes.selectors import objections_visible_to
 from processes.services.feedback import feedback_answer
@@ -57,6 +57,7 @@ def objection_detail(request, pk: int):
     )
     context = {
         "objection": objection, "assessment": objection.assessment, "allowed": allowed, "explain_as": explain_as,
+        "objected": {"predicate": str(dict(Assessment.Predicate.choices).get(objection.objected_predicate, objection.objected_predicate))},
         "can_decide": "decide" in allowed,
         "decide_ready": objection.status == Objection.Status.AWAITING_DECISION or (due is not None and today > due),
         "outcomes": Objection.Outcome.choices, "ratings": RATING_CHOICES,
