@@ -40,13 +40,13 @@ class CycleSerializer(serializers.ModelSerializer):
             "id", "name", "year", "period_type", "units", "plan_deadline", "rule_set", "rules", "status",
             "status_display", "version", "opening_total", "opening_done", "opened_at", "created_at", "allowed_actions",
         ]
+        read_only_fields = ["rules", "version", "opening_total", "opening_done", "opened_at", "created_at"]
 
     def get_allowed_actions(self, cycle) -> list[str] | None:
         # Per document: on detail responses only (a list would pay permission queries per row).
         if isinstance(self.parent, serializers.ListSerializer):
             return None
         return available_actions(cycle, self.context["request"].user)
-        read_only_fields = ["rules", "version", "opening_total", "opening_done", "opened_at", "created_at"]
 
     def validate_year(self, year: int) -> int:
         if not 2000 <= year <= 2100:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications.models import NotificationPreference, WebhookEndpoint
-from notifications.services import forget_endpoints
+from notifications.services import webhook_deactivate, webhook_register
 from org.delegations import delegation_create, delegation_end, delegations_visible_to
 from org.models import Delegation, Employee
 from processes.selectors import is_hr
@@ -123,13 +121,9 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Dest
     def create(self, request, *args, **kwargs):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        endpoint = WebhookEndpoint.objects.create(secret=secrets.token_urlsafe(32), created_by=request.user, **body.validated_data)
-        forget_endpoints()
+        endpoint = webhook_register(actor=request.user, url=body.validated_data["url"], events=body.validated_data.get("events", []))
         return Response({**WebhookSerializer(endpoint).data, "secret": endpoint.secret}, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):
-        endpoint = self.get_object()
-        endpoint.is_active = False
-        endpoint.save(update_fields=["is_active"])
-        forget_endpoints()
+        webhook_deactivate(endpoint=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

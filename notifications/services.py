@@ -70,6 +70,23 @@ def forget_endpoints() -> None:
     cache.delete(ENDPOINTS_CACHE_KEY)
 
 
+def webhook_register(*, actor, url: str, events: list[str]) -> WebhookEndpoint:
+    """HR registers an endpoint; its secret is generated here and shown to HR once."""
+    import secrets
+
+    endpoint = WebhookEndpoint.objects.create(url=url, events=events, secret=secrets.token_urlsafe(32), created_by=actor)
+    forget_endpoints()
+    return endpoint
+
+
+def webhook_deactivate(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """No more events go there, nor retries of earlier ones (the deliveries give up)."""
+    endpoint.is_active = False
+    endpoint.save(update_fields=["is_active"])
+    forget_endpoints()
+    return endpoint
+
+
 def materialise_deliveries(notification_ids: list[int]) -> list[int]:
     """The e-mail and webhook deliveries of notifications (created once however often this
     runs), returning the ids of those still pending."""

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Employee, Position, Unit
-from .services import repath_units
+from .services import hr_scope_units, repath_units
 from .validators import validate_nip
 
 COLUMNS = [
@@ -199,21 +199,54 @@ def _check_references(plan: _Plan) -> None:
             plan.error(employee["line"], _("username %(username)s belongs to another employee") % {"username": username})
 
 
-def import_org(text: str) -> ImportReport:
-    """Validate the CSV text whole, then apply it in one transaction."""
+def import_org(text: str, *, actor=None) -> ImportReport:
+    """Validate the CSV text whole, then apply it in one transaction. With an ``actor`` (HR in
+    the web interface) everything the file touches must lie within their HR scope; the command
+    line, run by an administrator, has none."""
     try:
         rows = read_rows(text)
     except csv.Error as error:
         raise ImportRejected([(0, _("not a readable CSV file: %(error)s") % {"error": error})]) from None
     plan = validate(rows)
-    if plan.errors:
-        raise ImportRejected(sorted(plan.errors))
+    errors = set(plan.errors) | (set(outside_scope(actor, rows)) if actor is not None else set())
+    if errors:  # all of them at once, so that one upload shows everything to mend
+        raise ImportRejected(sorted(errors))
     report = ImportReport()
     with transaction.atomic():
         _apply_units(plan, report)
         _apply_positions(plan, report)
         _apply_employees(plan, report)
     return report
+
+
+def outside_scope(user, rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
+    """HR imports within its own scope: existing units, positions and employees the file names
+    must lie in the user's units, and a new unit must hang below one of them (or the file's)."""
+    if user.is_superuser:
+        return []
+    scope = set(hr_scope_units(user).values_list("code", flat=True))
+    codes = {row.get("unit_code", "") for _line, row in rows} - {""}
+    parents = {row.get("parent_unit_code", "") for _line, row in rows} - {""}
+    existing_units = set(Unit.objects.filter(code__in=codes | parents).values_list("code", flat=True))
+    positions = {row.get("position_code", "") for _line, row in rows} - {""}
+    position_units = dict(Position.objects.filter(code__in=positions).values_list("code", "unit__code"))
+    nips = {row.get("nip", "") for _line, row in rows} - {""}
+    employee_units = dict(Employee.objects.filter(nip__in=nips, position__isnull=False).values_list("nip", "position__unit__code"))
+    errors = []
+    for line, row in rows:
+        code, parent = row.get("unit_code", ""), row.get("parent_unit_code", "")
+        if code in existing_units and code not in scope:
+            errors.append((line, _("unit %(code)s is outside your HR scope") % {"code": code}))
+        elif code and code not in existing_units and parent not in scope and parent not in codes and (
+                not parent or parent in existing_units):  # an unknown parent: the importer says so
+            errors.append((line, _("new unit %(code)s must be placed below a unit of your HR scope") % {"code": code}))
+        position = row.get("position_code", "")
+        if position in position_units and position_units[position] not in scope:
+            errors.append((line, _("position %(code)s is outside your HR scope") % {"code": position}))
+        nip = row.get("nip", "")
+        if nip in employee_units and employee_units[nip] not in scope:
+            errors.append((line, _("employee %(nip)s works outside your HR scope") % {"nip": nip}))
+    return errors
 
 
 def _save_if_changed(instance, values: dict, report: ImportReport, kind: str) -> None:

@@ -16,7 +16,7 @@ from notifications.services import notify_bulk
 from org.models import Employee, Unit
 from org.services import ReportingLineResolver, is_hr_for, units_within
 from workflow import audit
-from workflow.engine import open_tasks, perform
+from workflow.engine import perform
 from workflow.errors import NotPermitted
 from workflow.flows import Notice
 from workflow.inbox import move_tasks

@@ -228,3 +228,13 @@ def test_an_employee_cannot_be_made_their_own_rater(org, cycle):
     )
     assert response.status_code == 400
     assert "rater" in response.json()["errors"]
+
+
+def test_a_cycle_is_created_with_the_default_rules_whatever_the_body_says(org):
+    response = client_for(org.hr).post("/api/v1/cycles/", {
+        "name": "Kinerja 2027", "year": 2027, "units": [org.agency.pk], "plan_deadline": "2027-01-31",
+        "rules": {"plan_review_days": 99}, "version": 7, "opening_total": 5,
+    }, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["rules"]["plan_review_days"] == 5 and body["version"] == 1 and body["opening_total"] == 0

@@ -3,7 +3,6 @@ and the public feedback links (issued per unit or per employee at a counter, pri
 
 from __future__ import annotations
 
-import secrets
 
 from django import forms
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notifications.messages import MESSAGES
 from notifications.models import WebhookEndpoint
-from notifications.services import forget_endpoints
+from notifications.services import webhook_deactivate, webhook_register
 from org.models import Unit
 from org.services import hr_scope_units
 from processes.models import PublicFeedbackLink
@@ -47,16 +46,11 @@ def webhooks(request):
     created, status = None, 200
     if request.method == "POST":
         if request.POST.get("action") == "deactivate":
-            endpoint = get_object_or_404(WebhookEndpoint, pk=posted_id(request, "endpoint"), is_active=True)
-            endpoint.is_active = False
-            endpoint.save(update_fields=["is_active"])
-            forget_endpoints()
+            webhook_deactivate(endpoint=get_object_or_404(WebhookEndpoint, pk=posted_id(request, "endpoint"), is_active=True))
             messages.success(request, _("The webhook is deactivated: it receives nothing more."))
             return redirect("hr-webhooks")
         if form.is_valid():
-            created = WebhookEndpoint.objects.create(url=form.cleaned_data["url"], events=form.cleaned_data["events"],
-                                                     secret=secrets.token_urlsafe(32), created_by=request.user)
-            forget_endpoints()
+            created = webhook_register(actor=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
             form = WebhookForm()  # the secret is in this answer only: nothing to re-post
         else:
             status = 400

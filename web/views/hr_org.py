@@ -3,7 +3,6 @@ nothing: a file with any error is refused whole, each error with its line), and 
 
 from __future__ import annotations
 
-import csv
 
 from django import forms
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from org.delegations import delegation_create, delegation_end, delegations_visible_to
-from org.importer import COLUMNS, ImportRejected, import_org, read_rows, validate
-from org.models import Employee, Position, Unit
+from org.importer import COLUMNS, ImportRejected, import_org
+from org.models import Position
 from org.services import hr_scope_units
 
 from ..actions import attempt, web_origin
@@ -27,40 +26,6 @@ class ImportForm(HRForm):
     file = forms.FileField(label=gettext_lazy("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
 
 
-def outside_scope(user, text: str) -> list[tuple[int, str]]:
-    """HR imports within its own scope: existing units, positions and employees the file names
-    must lie in the user's units, and a new unit must hang below one of them (or the file's)."""
-    if user.is_superuser:
-        return []
-    try:
-        rows = read_rows(text)
-    except (csv.Error, ImportRejected):
-        return []  # import_org reports what is wrong with the file itself
-    scope = set(hr_scope_units(user).values_list("code", flat=True))
-    codes = {row.get("unit_code", "") for _line, row in rows} - {""}
-    parents = {row.get("parent_unit_code", "") for _line, row in rows} - {""}
-    existing_units = set(Unit.objects.filter(code__in=codes | parents).values_list("code", flat=True))
-    positions = {row.get("position_code", "") for _line, row in rows} - {""}
-    position_units = dict(Position.objects.filter(code__in=positions).values_list("code", "unit__code"))
-    nips = {row.get("nip", "") for _line, row in rows} - {""}
-    employee_units = dict(Employee.objects.filter(nip__in=nips, position__isnull=False).values_list("nip", "position__unit__code"))
-    errors = []
-    for line, row in rows:
-        code, parent = row.get("unit_code", ""), row.get("parent_unit_code", "")
-        if code in existing_units and code not in scope:
-            errors.append((line, _("unit %(code)s is outside your HR scope") % {"code": code}))
-        elif code and code not in existing_units and parent not in scope and parent not in codes and (
-                not parent or parent in existing_units):  # an unknown parent: the importer says so
-            errors.append((line, _("new unit %(code)s must be placed below a unit of your HR scope") % {"code": code}))
-        position = row.get("position_code", "")
-        if position in position_units and position_units[position] not in scope:
-            errors.append((line, _("position %(code)s is outside your HR scope") % {"code": position}))
-        nip = row.get("nip", "")
-        if nip in employee_units and employee_units[nip] not in scope:
-            errors.append((line, _("employee %(nip)s works outside your HR scope") % {"nip": nip}))
-    return errors
-
-
 def _import(request, upload) -> dict:
     if upload.size > MAX_FILE_BYTES:
         return {"errors": [(0, _("The file is larger than 20 MB."))]}
@@ -69,10 +34,7 @@ def _import(request, upload) -> dict:
     except UnicodeDecodeError:
         return {"errors": [(0, _("The file is not UTF-8 text; save it as CSV UTF-8."))]}
     try:
-        errors = outside_scope(request.user, text)
-        if errors:  # with what else is wrong in the file, so that one upload shows it all
-            raise ImportRejected(sorted(set(errors) | set(validate(read_rows(text)).errors)))
-        report = import_org(text)
+        report = import_org(text, actor=request.user)
     except ImportRejected as rejected:
         return {"errors": rejected.errors}
     kinds = [("units", _("Units")), ("positions", _("Positions")), ("employees", _("Employees"))]
