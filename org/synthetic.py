@@ -55,11 +55,14 @@ def plan_organisation(employees: int, *, prefix: str, seed: int = 1) -> Plan:
         plan.nodes.append(_Node(unit_index, superior, leads, depth))
         return len(plan.nodes) - 1
 
+    # The regional secretary (depth 0): rates the agency heads and sets their agencies'
+    # predicates; a cycle's scope is the agencies, so this position stays outside it.
+    secretary = position(0, None, True, 0)
     agency_no = 0
     while len(plan.nodes) < employees:
         agency_no += 1
         agency = unit(f"{prefix}-A{agency_no}", f"Dinas {agency_no}", "agency", 0)
-        head = position(agency, None, True, 1)
+        head = position(agency, secretary, True, 1)
         for d in range(rng.randint(3, 8)):
             division = unit(f"{prefix}-A{agency_no}-D{d + 1}", f"Bidang {d + 1}", "division", agency)
             division_head = position(division, head, True, 2)
