@@ -11,56 +11,11 @@ from rest_framework.response import Response
 from notifications.messages import render
 from notifications.models import Notification
 from notifications.services import notification_mark_read
-from org.models import Employee
-from org.services import acting_positions, delegators_of
-from processes.flows.base import today
-from processes.models import Assessment, MonthlyReport, Objection, Plan, UnitReview
-from workflow.inbox import inbox_for_user
+from processes.labels import labels_of
+from processes.selectors import open_tasks_for
 from workflow.models import OpenTask
 
 
-def _plan_labels(ids) -> dict[int, str]:
-    return {
-        pk: f"SKP {year} — {name}"
-        for pk, year, name in Plan.objects.filter(pk__in=ids).values_list("pk", "cycle__year", "employee__name")
-    }
-
-
-def _report_labels(ids) -> dict[int, str]:
-    return {
-        pk: f"{month:02d}/{year} — {name}"
-        for pk, month, year, name in MonthlyReport.objects.filter(pk__in=ids).values_list("pk", "month", "cycle__year", "employee__name")
-    }
-
-
-def _assessment_labels(ids) -> dict[int, str]:
-    return {
-        pk: f"{period} {year} — {name}"
-        for pk, period, year, name in Assessment.objects.filter(pk__in=ids).values_list("pk", "period", "cycle__year", "employee__name")
-    }
-
-
-def _review_labels(ids) -> dict[int, str]:
-    return {
-        pk: f"{period} {year} — {unit}"
-        for pk, period, year, unit in UnitReview.objects.filter(pk__in=ids).values_list("pk", "period", "cycle__year", "unit__name")
-    }
-
-
-def _objection_labels(ids) -> dict[int, str]:
-    return {
-        pk: f"{period} {year} — {name}"
-        for pk, period, year, name in Objection.objects.filter(pk__in=ids).values_list(
-            "pk", "assessment__period", "cycle__year", "employee__name"
-        )
-    }
-
-
-# One query per document type on a page, whatever its length.
-DOCUMENT_LABELS = {
-    "plan": _plan_labels, "report": _report_labels, "assessment": _assessment_labels,
-    "unit_review": _review_labels, "objection": _objection_labels,
-}
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -85,20 +40,11 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return OpenTask.objects.none()
-        user = self.request.user
-        employee = getattr(user, "employee", None)
-        if employee is None:
-            return inbox_for_user(user)
-        delegators = delegators_of(employee.pk, today())
-        delegator_users = set(Employee.objects.filter(pk__in=delegators, user__isnull=False).values_list("user_id", flat=True)) if delegators else set()
-        return inbox_for_user(user, acting_position_ids=acting_positions(employee.pk, today()), on_behalf_of_user_ids=delegator_users)
+        return open_tasks_for(self.request.user)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        ids_by_type: dict[str, list[int]] = {}
-        for task in page:
-            ids_by_type.setdefault(task.document_type, []).append(task.document_id)
-        labels = {kind: DOCUMENT_LABELS[kind](ids) for kind, ids in ids_by_type.items() if kind in DOCUMENT_LABELS}
+        labels = labels_of((task.document_type, task.document_id) for task in page)
         serializer = self.get_serializer(page, many=True, context={"request": request, "labels": labels})
         return self.get_paginated_response(serializer.data)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from org.models import RoleAssignment, Unit
+from org.models import Employee, RoleAssignment, Unit
 from org.services import acting_positions, delegators_of, hr_scope_units, units_within
+
+from workflow.inbox import inbox_for_user
 
 from .flows.base import today
 from .models import Assessment, Cycle, CycleMember, CycleRole, MonthlyReport, Objection, Plan, UnitReview
@@ -24,6 +26,47 @@ def is_hr(user) -> bool:
     return user.is_superuser or RoleAssignment.objects.filter(user=user, role=RoleAssignment.Role.HR).exists()
 
 
+def _stands_in(employee_id: int, on=None) -> tuple[set[int], set[int]]:
+    """The positions the employee acts for (Plt/Plh) and the employees who delegated to them."""
+    on = on or today()
+    return acting_positions(employee_id, on), delegators_of(employee_id, on)
+
+
+def _holder_condition(employee_id: int, role: str, position_field: str, prefix: str, stands_in) -> Q:
+    acting, delegators = stands_in
+    condition = Q(**{f"{prefix}{role}_id": employee_id})
+    if acting:
+        condition |= Q(**{f"{prefix}{position_field}_id__in": acting})
+    if delegators:
+        condition |= Q(**{f"{prefix}{role}_id__in": delegators})
+    return condition
+
+
+def rated_by_condition(employee_id: int, prefix: str = "", stands_in=None) -> Q:
+    """The members the employee rates: in person, as the acting official (Plt/Plh) of the
+    rater's position, or as the rater's delegate. ``prefix`` leads from the model to CycleMember."""
+    return _holder_condition(employee_id, "rater", "rater_position", prefix, stands_in or _stands_in(employee_id))
+
+
+def superior_condition(employee_id: int, prefix: str = "", stands_in=None) -> Q:
+    """The members whose rater's superior the employee is (deciding objections), likewise."""
+    return _holder_condition(employee_id, "raters_superior", "raters_superior_position", prefix,
+                             stands_in or _stands_in(employee_id))
+
+
+def open_tasks_for(user):
+    """The user's inbox: their open tasks, those of positions they act for and those of the
+    people who delegated to them."""
+    employee = getattr(user, "employee", None)
+    if employee is None:
+        return inbox_for_user(user)
+    acting, delegators = _stands_in(employee.pk)
+    delegator_users = set(
+        Employee.objects.filter(pk__in=delegators, user__isnull=False).values_list("user_id", flat=True)
+    ) if delegators else set()
+    return inbox_for_user(user, acting_position_ids=acting, on_behalf_of_user_ids=delegator_users)
+
+
 def members_visible_condition(user, prefix: str = "") -> Q:
     """Who may see an employee's documents of a cycle: the employee, the rater (or the rater
     position's acting official), HR of the unit, the unit's forum and the cycle's ratifying
@@ -31,17 +74,12 @@ def members_visible_condition(user, prefix: str = "") -> Q:
     employee_id = _employee_id(user)
     condition = Q(**{f"{prefix}unit__in": _hr_units(user)})
     if employee_id is not None:
+        stands_in = _stands_in(employee_id)  # a delegate or acting official sees what the holder sees
         condition |= (
             Q(**{f"{prefix}employee_id": employee_id})
-            | Q(**{f"{prefix}rater_id": employee_id})
-            | Q(**{f"{prefix}raters_superior_id": employee_id})
+            | rated_by_condition(employee_id, prefix, stands_in)
+            | superior_condition(employee_id, prefix, stands_in)
         )
-        acting = acting_positions(employee_id, today())
-        if acting:
-            condition |= Q(**{f"{prefix}rater_position_id__in": acting}) | Q(**{f"{prefix}raters_superior_position_id__in": acting})
-        delegators = delegators_of(employee_id, today())
-        if delegators:  # a delegate sees what the delegators see as raters
-            condition |= Q(**{f"{prefix}rater_id__in": delegators}) | Q(**{f"{prefix}raters_superior_id__in": delegators})
     roles = CycleRole.objects.filter(user=user)
     condition |= Q(
         Exists(roles.filter(cycle=OuterRef(f"{prefix}cycle"), role=CycleRole.Role.RATIFYING_OFFICIAL))

@@ -5,35 +5,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from api.inbox import DOCUMENT_LABELS
+from processes.labels import labels_of
 from notifications.messages import render as render_message
 from notifications.models import Notification
 from notifications.services import notification_mark_read
-from org.models import Employee
-from org.services import acting_positions, delegators_of
-from processes.flows.base import today
-from workflow.inbox import inbox_for_user
+
+from processes.selectors import open_tasks_for
 
 from ..documents import action_label
 from ..links import page_for
 
 
-def my_tasks(user):
-    employee = getattr(user, "employee", None)
-    if employee is None:
-        return inbox_for_user(user)
-    delegators = delegators_of(employee.pk, today())
-    delegator_users = set(Employee.objects.filter(pk__in=delegators, user__isnull=False).values_list("user_id", flat=True))
-    return inbox_for_user(user, acting_position_ids=acting_positions(employee.pk, today()), on_behalf_of_user_ids=delegator_users)
-
-
 @login_required
 def home(request):
-    tasks = list(my_tasks(request.user)[:100])
-    ids: dict[str, list[int]] = {}
-    for task in tasks:
-        ids.setdefault(task.document_type, []).append(task.document_id)
-    labels = {kind: DOCUMENT_LABELS[kind](pks) for kind, pks in ids.items() if kind in DOCUMENT_LABELS}
+    tasks = list(open_tasks_for(request.user)[:100])
+    labels = labels_of((task.document_type, task.document_id) for task in tasks)
     for task in tasks:
         task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
         task.url = page_for(task.document_type, task.document_id)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from api.inbox import DOCUMENT_LABELS
+from processes.labels import labels_of
 from org.services import is_hr_for
 from processes.models import PERIODS, Assessment, Cycle, MonthlyReport, Objection, Plan, UnitReview
 from processes.selectors import cycle_progress, cycles_visible_to
@@ -150,10 +150,7 @@ def overdue_tasks(cycle: Cycle) -> dict:
         documents |= Q(document_type=model.document_type, document_id__in=model.objects.filter(cycle=cycle).values("pk"))
     tasks = OpenTask.objects.pending().filter(documents, due_at__lt=timezone.now())
     rows = list(tasks.select_related("assignee__employee", "position").order_by("due_at", "id")[:LIST_LIMIT])
-    ids: dict[str, list[int]] = {}
-    for task in rows:
-        ids.setdefault(task.document_type, []).append(task.document_id)
-    labels = {kind: DOCUMENT_LABELS[kind](pks) for kind, pks in ids.items() if kind in DOCUMENT_LABELS}
+    labels = labels_of((task.document_type, task.document_id) for task in rows)
     for task in rows:
         task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
         task.url = page_for(task.document_type, task.document_id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 
-from org.services import acting_positions, delegators_of
 from processes.flows.base import today
 from processes.models import Assessment, Cycle, CycleMember, FeedbackRequest, MonthlyReport, Objection, Plan
+from processes.selectors import rated_by_condition, superior_condition
 
 from .work_common import employee_of
 from .work_months import report_months, report_row
@@ -38,35 +38,11 @@ def my_work(request):
     })
 
 
-def rated_condition(employee_id: int, prefix: str = "") -> Q:
-    """The members the employee rates: in person, as the acting official (Plt/Plh) of the
-    rater's position, or as the delegate of the rater (as processes.selectors sees them)."""
-    condition = Q(**{f"{prefix}rater_id": employee_id})
-    acting = acting_positions(employee_id, today())
-    if acting:
-        condition |= Q(**{f"{prefix}rater_position_id__in": acting})
-    delegators = delegators_of(employee_id, today())
-    if delegators:
-        condition |= Q(**{f"{prefix}rater_id__in": delegators})
-    return condition
-
-
-def superior_condition(employee_id: int, prefix: str = "") -> Q:
-    condition = Q(**{f"{prefix}raters_superior_id": employee_id})
-    acting = acting_positions(employee_id, today())
-    if acting:
-        condition |= Q(**{f"{prefix}raters_superior_position_id__in": acting})
-    delegators = delegators_of(employee_id, today())
-    if delegators:
-        condition |= Q(**{f"{prefix}raters_superior_id__in": delegators})
-    return condition
-
-
 @login_required
 def team(request):
     employee = employee_of(request)
     members = list(
-        CycleMember.objects.filter(rated_condition(employee.pk), cycle__status=Cycle.Status.OPEN)
+        CycleMember.objects.filter(rated_by_condition(employee.pk), cycle__status=Cycle.Status.OPEN)
         .exclude(employee_id=employee.pk)
         .select_related("employee", "unit", "cycle", "plan", "rater")
         .prefetch_related(
@@ -92,7 +68,7 @@ def team(request):
             if assessment.status == Assessment.Status.DRAFT:
                 waiting.append({"kind": "assessment", "member": member, "document": assessment, "since": assessment.created_at})
     objections = Objection.objects.exclude(employee_id=employee.pk).select_related("employee", "assessment")
-    for objection in objections.filter(rated_condition(employee.pk, "member__"),
+    for objection in objections.filter(rated_by_condition(employee.pk, "member__"),
                                        status=Objection.Status.AWAITING_EXPLANATIONS, rater_explanation=""):
         waiting.append({"kind": "explain", "member": None, "document": objection, "since": objection.created_at})
     for objection in objections.filter(superior_condition(employee.pk, "member__")).exclude(status=Objection.Status.DECIDED):
