@@ -17,8 +17,9 @@ class Notification(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    # When the row was handed to Celery (after the commit that wrote it); the sweep hands over
-    # again what stayed unhanded (broker down, process killed between commit and hand-over).
+    # When a worker took the row from the queue and created its deliveries (the request only
+    # publishes it after the commit); the sweep hands over again what no worker took within the
+    # grace period (broker down, process killed between commit and publishing).
     handed_over_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

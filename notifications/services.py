@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # Only the broker being unreachable is tolerated here; any other error is a bug and is raised.
 BROKER_ERRORS = (KombuOperationalError, ConnectionError, OSError, TimeoutError)
 HAND_OVER_CHUNK = 500
+# Default of settings.KINERJA_HANDOVER_GRACE_SECONDS.
+HANDOVER_GRACE_SECONDS = 300
 ENDPOINTS_CACHE_KEY = "kinerja:webhook-endpoints"
 
 
@@ -42,7 +44,12 @@ def notify_bulk(items: Iterable[tuple[object, str, int | None]]) -> list[Notific
 
 
 def hand_over(notification_ids: list[int]) -> int:
-    """Queue notifications on Celery in chunks, marking what the broker accepted."""
+    """Queue notifications on Celery in chunks; returns how many the broker accepted.
+
+    Publishing is all the request does: the worker marks the rows handed over when it creates
+    their deliveries (no UPDATE and commit of its own on the request's path), and the sweep
+    hands over again what no worker took within the grace period.
+    """
     from .tasks import dispatch_notifications
 
     handed = 0
@@ -53,7 +60,6 @@ def hand_over(notification_ids: list[int]) -> int:
         except BROKER_ERRORS as error:  # the broker is down: the sweep will hand these over
             logger.warning("could not hand over %s notifications: %s", len(chunk), error)
             continue
-        Notification.objects.filter(pk__in=chunk, handed_over_at__isnull=True).update(handed_over_at=timezone.now())
         handed += len(chunk)
     return handed
 
@@ -89,7 +95,7 @@ def webhook_deactivate(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
 
 def materialise_deliveries(notification_ids: list[int]) -> list[int]:
     """The e-mail and webhook deliveries of notifications (created once however often this
-    runs), returning the ids of those still pending."""
+    runs), marking the notifications handed over; returns the ids of those still pending."""
     notifications = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "recipient_id", "event"))
     recipients = {recipient for _pk, recipient, _event in notifications}
     # One query: the recipients with an address who did not turn e-mail off.
@@ -104,15 +110,26 @@ def materialise_deliveries(notification_ids: list[int]) -> list[int]:
             rows.append(Delivery(notification_id=pk, channel=Delivery.Channel.EMAIL))
         rows.extend(Delivery(notification_id=pk, channel=Delivery.Channel.WEBHOOK, endpoint_id=endpoint_id)
                     for endpoint_id, events in endpoints if not events or event in events)
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    with transaction.atomic():
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+        # Handed over = its deliveries exist: from here on the delivery sweep looks after them.
+        Notification.objects.filter(pk__in=notification_ids, handed_over_at__isnull=True).update(handed_over_at=timezone.now())
     return list(Delivery.objects.filter(notification_id__in=notification_ids, status=Delivery.Status.PENDING,
                                         next_attempt_at__isnull=True).values_list("pk", flat=True))
 
 
+def handover_grace() -> timezone.timedelta:
+    """How long a notification may wait in the queue for a worker before the sweep publishes it
+    again: well beyond a normal backlog, so that the sweep does not duplicate queued work."""
+    return timezone.timedelta(seconds=getattr(settings, "KINERJA_HANDOVER_GRACE_SECONDS", HANDOVER_GRACE_SECONDS))
+
+
 def unhanded_notifications(now=None) -> list[int]:
+    """Notifications no worker has taken within the grace period (the broker was down when they
+    were published, or the process died between the commit and publishing)."""
     now = now or timezone.now()
     return list(
-        Notification.objects.filter(handed_over_at__isnull=True, created_at__lt=now - timezone.timedelta(seconds=5))
+        Notification.objects.filter(handed_over_at__isnull=True, created_at__lt=now - handover_grace())
         .values_list("pk", flat=True)[:20000]
     )
 

@@ -10,7 +10,7 @@ from .services import BROKER_ERRORS, deliveries_due, hand_over, materialise_deli
 
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_notifications(notification_ids: list[int]) -> dict:
-    """Create the notifications' deliveries and send them."""
+    """Create the notifications' deliveries (which marks them handed over) and send them."""
     return _deliver(materialise_deliveries(notification_ids))
 
 

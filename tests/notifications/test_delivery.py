@@ -13,7 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from notifications.delivery import attempt, backoff, event_id
-from notifications.services import deliveries_due, materialise_deliveries, notify_bulk
+from notifications.services import deliveries_due, materialise_deliveries, notify_bulk, unhanded_notifications
 from notifications.tasks import deliver_many, deliveries_sweep, dispatch_notifications
 from notifications.webhooks import EVENT_ID_HEADER
 from workflow.flows import Notice
@@ -182,12 +182,39 @@ def test_the_hand_over_to_celery_waits_for_the_commit(org, cycle, approved_chain
     notification = raters_notice(org, plan)
     assert queued == [[notification.pk]]
     notification.refresh_from_db()
-    assert notification.handed_over_at is not None
+    assert notification.handed_over_at is None  # the request only publishes: the worker marks it
+
+
+def test_the_worker_marks_the_hand_over_and_the_sweep_leaves_queued_notifications_alone(
+    org, cycle, approved_chain, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.KINERJA_HANDOVER_GRACE_SECONDS = 300
+    queued = []
+    monkeypatch.setattr(dispatch_notifications, "delay", lambda ids: queued.append(list(ids)))
+    with time_machine.travel(T0, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            plan = submitted_plan(org, cycle, approved_chain)
+    notification = raters_notice(org, plan)
+    # Published and waiting in the queue: the sweep does not publish it again within the grace.
+    assert notification.pk not in unhanded_notifications(now=T0 + 299 * SECONDS)
+    assert notification.pk in unhanded_notifications(now=T0 + 301 * SECONDS)  # no worker took it
+
+    with time_machine.travel(T0 + 10 * SECONDS, tick=False):
+        dispatch_notifications.run(queued[0])  # the worker picks it up
+    notification.refresh_from_db()
+    assert notification.handed_over_at == T0 + 10 * SECONDS
+    assert notification.pk not in unhanded_notifications(now=T0 + 3600 * SECONDS)
+    with time_machine.travel(T0 + 20 * SECONDS, tick=False):
+        dispatch_notifications.run(queued[0])  # delivered twice: marked once, sent once
+    notification.refresh_from_db()
+    assert notification.handed_over_at == T0 + 10 * SECONDS
+    assert list(notification.deliveries.values_list("channel", "status", "attempts")) == [("email", "sent", 1)]
 
 
 def test_with_the_broker_down_the_action_succeeds_and_the_sweep_delivers_later(
-    org, cycle, approved_chain, monkeypatch, django_capture_on_commit_callbacks
+    org, cycle, approved_chain, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
+    settings.KINERJA_HANDOVER_GRACE_SECONDS = 300
     monkeypatch.setattr(dispatch_notifications, "delay", broker_down)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -199,6 +226,10 @@ def test_with_the_broker_down_the_action_succeeds_and_the_sweep_delivers_later(
 
     monkeypatch.undo()  # the broker is back
     with time_machine.travel(timezone.now() + 60 * SECONDS):
+        deliveries_sweep()  # within the grace period: it could still be in the queue
+    notification.refresh_from_db()
+    assert notification.handed_over_at is None and not notification.deliveries.exists()
+    with time_machine.travel(timezone.now() + (settings.KINERJA_HANDOVER_GRACE_SECONDS + 60) * SECONDS):
         deliveries_sweep()
     notification.refresh_from_db()
     assert notification.handed_over_at is not None

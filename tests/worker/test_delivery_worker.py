@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryAttempt, Notification, WebhookEndpoint
-from notifications.services import forget_endpoints, hand_over, unhanded_notifications
+from notifications.services import forget_endpoints, hand_over, handover_grace, unhanded_notifications
 from notifications.tasks import deliveries_sweep
 from notifications.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from workflow.engine import perform
@@ -55,6 +55,8 @@ def test_a_real_worker_delivers_the_email_and_a_signed_webhook(org, cycle, appro
     plan = submit(org, cycle, approved_chain, org.employee)
     notification = Notification.objects.get(event="plan.submitted", recipient=org.kabid.user)
     wait_for(lambda: all_sent(notification, 2), what="the e-mail and the webhook sent")
+    notification.refresh_from_db()
+    assert notification.handed_over_at is not None  # marked by the worker, not by the request
 
     (mail,) = sent_mails(mailbox)
     assert org.kabid.user.email in mail and f"/d/plan/{plan.pk}/" in mail
@@ -108,8 +110,12 @@ def test_with_redis_down_actions_succeed_and_everything_is_delivered_once_it_is_
     assert len(notifications) == 2 and all(n.handed_over_at is None for n in notifications)  # kept in the outbox
 
     redis_server.start()  # the same port: the worker reconnects
-    later = timezone.now() + datetime.timedelta(seconds=10)
+    # The sweep's view once the grace period is over (until then they could be in the queue).
+    later = timezone.now() + handover_grace() + datetime.timedelta(seconds=10)
+    assert {n.pk for n in notifications} <= set(unhanded_notifications(now=later))
+    assert not {n.pk for n in notifications} & set(unhanded_notifications())
     wait_for(lambda: not unhanded_notifications(now=later) or hand_over(unhanded_notifications(now=later)) and False,
              timeout=60, interval=2, what="the outbox handed over once Redis is back")
     wait_for(lambda: all(all_sent(n, 1) for n in notifications), timeout=90, interval=1, what="all delivered")
     assert len(sent_mails(mailbox)) == 2
+    assert not unhanded_notifications(now=later)  # the worker marked them handed over
