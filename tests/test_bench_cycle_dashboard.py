@@ -1,0 +1,48 @@
+"""Benchmarks 2 (opening a cycle) and 3 (HR dashboards) run small, so that they cannot rot; their
+figures are printed, never asserted."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench_database(tmp_path) -> tuple[str, bool]:
+    """A database of these benchmarks' own: on PostgreSQL when the suite runs there, else SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        base = url.rsplit("/", 1)[0]
+        name = "kinerja_bench_test_a"
+        subprocess.run(["psql", f"{base}/postgres", "-qtc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
+        subprocess.run(["psql", f"{base}/postgres", "-qtc", f"CREATE DATABASE {name}"], capture_output=True, check=True)
+        return f"{base}/{name}", True
+    return f"sqlite:///{tmp_path / 'bench.sqlite3'}", False
+
+
+def run(script: str, args: list[str], url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
+    env.pop("REDIS_URL", None)
+    result = subprocess.run([sys.executable, script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def figures(stdout: str) -> dict[str, str]:
+    return dict(re.findall(r"^(\w+) (\S+)$", stdout, re.M))
+
+
+def test_the_open_cycle_benchmark_creates_a_plan_per_employee_and_prints_progress(tmp_path):
+    url, _postgres = bench_database(tmp_path)
+    result = run("bench/open_cycle.py", ["--employees", "300", "--progress-interval", "0.05"], url)
+    printed = figures(result.stdout)
+    assert int(printed["open_cycle_employees"]) == 300
+    assert int(printed["open_cycle_members"]) == 300
+    assert int(printed["open_cycle_plans"]) == 300
+    assert int(printed["open_cycle_open_tasks"]) == 300
+    assert printed["open_cycle_status"] == "open"
+    assert float(printed["open_cycle_seconds"]) > 0
+    assert float(printed["open_cycle_plans_per_s"]) > 0
+    assert re.search(r"^progress 300/300 [0-9.]+s$", result.stdout, re.M)
