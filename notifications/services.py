@@ -28,19 +28,30 @@ ENDPOINTS_CACHE_KEY = "kinerja:webhook-endpoints"
 def notify_bulk(items: Iterable[tuple[object, str, int | None]]) -> list[Notification]:
     """Write notifications for (notice, document_type, document_id) triples in one INSERT, in the
     caller's transaction, and hand them to Celery after the commit (never inside it)."""
-    rows = [
+    rows = outbox_rows(items)
+    if not rows:
+        return []
+    notifications = Notification.objects.bulk_create(rows)
+    hand_over_after_commit(notifications)
+    return notifications
+
+
+def outbox_rows(items: Iterable[tuple[object, str, int | None]]) -> list[Notification]:
+    """Unsaved notifications for (notice, document_type, document_id) triples (the engine
+    inserts them with the rest of a transition's writes)."""
+    return [
         Notification(recipient_id=notice.recipient_id, event=notice.event, document_type=document_type,
                      document_id=document_id, data=notice.data)
         for notice, document_type, document_id in items
         if notice.recipient_id is not None
     ]
-    if not rows:
-        return []
-    notifications = Notification.objects.bulk_create(rows)
-    # robust: a broker that is down must not fail the committed action; the sweep hands the
-    # rows over once it is back.
-    transaction.on_commit(partial(hand_over, [n.pk for n in notifications]), robust=True)
-    return notifications
+
+
+def hand_over_after_commit(notifications: list[Notification]) -> None:
+    """Publish saved notifications once the caller's transaction commits. Robust: a broker that
+    is down must not fail the committed action; the sweep hands the rows over once it is back."""
+    if notifications:
+        transaction.on_commit(partial(hand_over, [n.pk for n in notifications]), robust=True)
 
 
 def hand_over(notification_ids: list[int]) -> int:

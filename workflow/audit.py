@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 from django.utils import timezone
 
 from .models import AuditEvent
@@ -75,19 +76,31 @@ def build_event(
     return event
 
 
+def head(document_type: str, document_id: int, *, using: str = "default") -> tuple[int, str]:
+    """The sequence and hash of a document's last event ((0, "") before the first). Plain SQL:
+    it runs on every transition, and the ORM's compiling of it cost more than the query."""
+    table = connections[using].ops.quote_name(AuditEvent._meta.db_table)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, hash FROM {table} WHERE document_type = %s AND document_id = %s ORDER BY seq DESC LIMIT 1",
+            [document_type, document_id],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, "")
+
+
+def next_event(*, document_type: str, document_id: int, action: str, using: str = "default", **fields) -> AuditEvent:
+    """The document's next event, unsaved, chained to its head. The caller holds the document's
+    row lock, so the read of the head and the insert cannot interleave with another writer's."""
+    seq, prev_hash = head(document_type, document_id, using=using)
+    return build_event(
+        document_type=document_type, document_id=document_id, action=action, seq=seq + 1, prev_hash=prev_hash, **fields
+    )
+
+
 def append(*, document_type: str, document_id: int, action: str, **fields) -> AuditEvent:
-    """Append an event to a document's chain. The caller holds the document's row lock, so the
-    read of the chain's head and the insert cannot interleave with another writer's."""
-    head = (
-        AuditEvent.objects.filter(document_type=document_type, document_id=document_id)
-        .order_by("-seq")
-        .values_list("seq", "hash")
-        .first()
-    )
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, "")
-    event = build_event(
-        document_type=document_type, document_id=document_id, action=action, seq=seq, prev_hash=prev_hash, **fields
-    )
+    """Append an event to a document's chain (see ``next_event``)."""
+    event = next_event(document_type=document_type, document_id=document_id, action=action, **fields)
     event.save(force_insert=True)
     return event
 

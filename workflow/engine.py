@@ -29,9 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow import fsm
 
-from notifications.services import notify_bulk
+from notifications.services import hand_over_after_commit, notify_bulk, outbox_rows
 
 from . import audit
+from .batch import WriteBatch
 from .errors import Conflict, InvalidTransition, NotPermitted
 from .flows import SYSTEM, Comment, Context, Flow, action_attr, action_name
 from .models import AuditEvent, OpenTask
@@ -91,6 +92,8 @@ def perform(
         if authorization is None:
             raise NotPermitted(_("You may not “%(action)s” this document.") % {"action": label})
         context.authorization = authorization
+        # The action's own writes may join the transition's batch (sent in one round trip).
+        flow.batch = batch = WriteBatch.for_model(type(locked))
         if transition.custom["comment"] == Comment.REQUIRED and not context.comment:
             raise ValidationError({"comment": [_("A comment is required for “%(action)s”.") % {"action": label}]})
 
@@ -104,10 +107,9 @@ def perform(
             ) from None
 
         locked.version += 1
-        locked.save(update_fields={"status", "version", "updated_at", *flow.changed_fields})
-
         now = timezone.now()
-        event = audit.append(
+        batch.update(locked, {"status", "version", "updated_at", *flow.changed_fields})
+        event = audit.next_event(
             document_type=locked.document_type,
             document_id=locked.pk,
             action=action,
@@ -119,16 +121,17 @@ def perform(
             data=context.data if context.audit_data is None else context.audit_data,
             origin=context.origin or {"channel": SYSTEM if actor is None else "internal"},
             at=now,
+            using=batch.using,
         )
-
-        OpenTask.objects.filter(
-            document_type=locked.document_type, document_id=locked.pk, closed_at__isnull=True
-        ).update(closed_at=now)
-        open_tasks(locked.document_type, locked.pk, flow.open_tasks())
-
-        notify_bulk(
-            (notice, locked.document_type, locked.pk) for notice in flow.notices(action, from_state)
+        batch.insert([event])
+        batch.update_where(
+            OpenTask, {"closed_at": now}, {"document_type": locked.document_type, "document_id": locked.pk}, null=("closed_at",)
         )
+        batch.insert(task_rows(locked.document_type, locked.pk, flow.open_tasks()))
+        notifications = outbox_rows((notice, locked.document_type, locked.pk) for notice in flow.notices(action, from_state))
+        batch.insert(notifications)
+        batch.run()
+        hand_over_after_commit(notifications)
 
         for callback in flow.callbacks:
             transaction.on_commit(callback)
@@ -162,23 +165,26 @@ def start(document, *, actor, action: str = "create", comment: str = "", data: d
 
 
 def open_tasks(document_type: str, document_id: int, specs) -> list[OpenTask]:
-    return OpenTask.objects.bulk_create(
-        [
-            OpenTask(
-                document_type=document_type,
-                document_id=document_id,
-                role=spec.role,
-                actions=spec.actions,
-                assignee_id=spec.assignee_id,
-                position_id=spec.position_id,
-                unit_id=spec.unit_id,
-                due_at=spec.due_at,
-                remind_at=spec.remind_at,
-                escalate_at=spec.escalate_at,
-            )
-            for spec in specs
-        ]
-    )
+    return OpenTask.objects.bulk_create(task_rows(document_type, document_id, specs))
+
+
+def task_rows(document_type: str, document_id: int, specs) -> list[OpenTask]:
+    """Unsaved open tasks of a document from the flow's task specs."""
+    return [
+        OpenTask(
+            document_type=document_type,
+            document_id=document_id,
+            role=spec.role,
+            actions=spec.actions,
+            assignee_id=spec.assignee_id,
+            position_id=spec.position_id,
+            unit_id=spec.unit_id,
+            due_at=spec.due_at,
+            remind_at=spec.remind_at,
+            escalate_at=spec.escalate_at,
+        )
+        for spec in specs
+    ]
 
 
 def available_actions(document, user) -> list[str]:

@@ -120,6 +120,9 @@ class Flow:
         # Fields of the document the action changed, saved with the status and version.
         self.changed_fields: set[str] = set()
         self.callbacks: list[Callable[[], None]] = []
+        # Set by the engine while an action runs: writes queued here are sent with the
+        # transition's own (workflow.batch.WriteBatch), in the order queued.
+        self.batch = None
 
     # The engine's questions; subclasses answer them.
     @classmethod
