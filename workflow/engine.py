@@ -67,7 +67,7 @@ def perform(
     context = Context(actor=actor, comment=(comment or "").strip(), data=data or {}, origin=origin or {})
 
     with transaction.atomic():
-        locked = flow_class.lock_queryset().select_for_update(of=("self",)).get(pk=document.pk)
+        locked = flow_class.lock(document.pk)
         flow = flow_class(locked, context)
         from_state = locked.status
 

@@ -13,8 +13,11 @@ import keyword
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
+from django.db import router
 from django.db.models import QuerySet
 from viewflow import fsm
+
+from .prepared import PreparedLock
 
 SYSTEM = "system"  # the role of the timers and sweeps (actor None)
 
@@ -129,6 +132,16 @@ class Flow:
     def lock_queryset(cls) -> QuerySet:
         """The query that locks the document; select_related what authorize() needs."""
         return cls.model.objects.all()
+
+    @classmethod
+    def lock(cls, pk):
+        """The document, locked for the transition, with what ``lock_queryset`` selects (its SQL
+        compiled once: workflow.prepared)."""
+        prepared = cls.__dict__.get("_prepared_lock")
+        if prepared is None:
+            prepared = PreparedLock(cls.lock_queryset)
+            cls._prepared_lock = prepared
+        return prepared.get(pk, using=router.db_for_write(cls.model))
 
     def authorize(self, user, role: str) -> Authorization | None:
         """Whether ``user`` holds ``role`` on this document (and on whose behalf). A flow that

@@ -1,0 +1,93 @@
+"""The transition's hot path: the lock query compiled once, the bookkeeping writes in one batch.
+They must give exactly what the plain ORM gives."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from notifications.models import Notification
+from processes.flows.plan import PlanFlow
+from processes.models import Plan, PlanVersion
+from workflow.batch import WriteBatch
+from workflow.engine import perform
+from workflow.models import AuditEvent, OpenTask
+from workflow.prepared import PreparedLock
+
+from ..conftest import fill_plan, plan_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_prepared_lock_loads_what_the_lock_queryset_loads(org, cycle, approved_chain):
+    plan = plan_of(cycle, org.employee)
+    with transaction.atomic():
+        prepared = PlanFlow.lock(plan.pk)
+        plain = PlanFlow.lock_queryset().get(pk=plan.pk)
+    assert {f.attname: getattr(prepared, f.attname) for f in Plan._meta.concrete_fields} == {
+        f.attname: getattr(plain, f.attname) for f in Plan._meta.concrete_fields
+    }
+    assert prepared.rater_plan_revision == plain.rater_plan_revision == 1  # the rater's plan is approved
+    with CaptureQueriesContext(connection) as queries:  # the related objects came with the row
+        assert prepared.member.employee.name == org.employee.name
+        assert prepared.member.rater.user_id == org.kabid.user_id
+        assert prepared.cycle.rules == cycle.rules
+    assert len(queries) == 0
+
+
+def test_the_prepared_lock_runs_each_time_with_the_document_asked_for(org, cycle, approved_chain):
+    mine, my_raters = plan_of(cycle, org.employee), plan_of(cycle, org.kabid)
+    with transaction.atomic():
+        assert PlanFlow.lock(mine.pk).member.employee_id == org.employee.pk
+        assert PlanFlow.lock(my_raters.pk).member.employee_id == org.kabid.pk
+
+
+def test_the_prepared_lock_says_when_there_is_no_such_document(db):
+    with transaction.atomic(), pytest.raises(Plan.DoesNotExist):
+        PlanFlow.lock(987654)
+
+
+def test_a_lock_query_it_cannot_prepare_falls_back_to_the_queryset(org, cycle):
+    plan = plan_of(cycle, org.employee)
+    # the same key twice among the parameters: no single place to put another key in
+    prepared = PreparedLock(lambda: Plan.objects.filter(member__plan__pk__gte=0))
+    with transaction.atomic():
+        assert prepared.get(plan.pk).pk == plan.pk
+
+
+def test_a_batch_inserts_rows_with_their_ids_and_updates_in_the_order_queued(org, cycle):
+    plan = plan_of(cycle, org.employee)
+    batch = WriteBatch("default")
+    tasks = [OpenTask(document_type="plan", document_id=plan.pk, role="rater", actions=["approve"], assignee_id=org.kabid.user_id)
+             for _ in range(2)]
+    batch.insert(tasks)
+    batch.update_where(OpenTask, {"role": "forum"}, {"document_type": "plan", "document_id": plan.pk}, null=("closed_at",))
+    plan.status = Plan.Status.SUBMITTED
+    batch.update(plan, {"status"})
+    with transaction.atomic():
+        batch.run()
+    assert all(t.pk and not t._state.adding for t in tasks)
+    assert set(OpenTask.objects.filter(pk__in=[t.pk for t in tasks]).values_list("role", flat=True)) == {"forum"}
+    assert Plan.objects.get(pk=plan.pk).status == Plan.Status.SUBMITTED
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("action", ["submit", "approve"])
+def test_a_plan_transition_is_four_round_trips_on_postgresql_besides_its_transaction(org, cycle, approved_chain, action):
+    if connection.vendor != "postgresql":
+        pytest.skip("round trips are counted on PostgreSQL, where the batch is one query")
+    plan = plan_of(cycle, org.employee)
+    fill_plan(plan, supports=approved_chain["kabid_result"], results=3)
+    if action == "approve":
+        perform(plan, "submit", actor=org.employee.user)
+    actor = org.employee.user if action == "submit" else org.kabid.user
+    plan = Plan.objects.get(pk=plan.pk)
+    with CaptureQueriesContext(connection) as queries:
+        result = perform(plan, action, actor=actor)
+    sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))]
+    assert len(sql) <= 4, "\n".join(sql)  # lock, guards or the plan's content, audit head, batch
+    assert AuditEvent.objects.filter(pk=result.event.pk, action=action).exists()
+    event = "plan.approved" if action == "approve" else "plan.submitted"
+    assert Notification.objects.filter(document_type="plan", document_id=plan.pk, event=event).count() == 1
+    if action == "approve":
+        assert PlanVersion.objects.filter(plan=plan, revision=1).exists()
+        assert not plan.results.filter(approved=False).exists()
