@@ -1,4 +1,4 @@
-"""A flow's lock query, compiled to SQL once per thread instead of on every transition.
+"""Queries of the transition's hot path, compiled to SQL once per thread instead of every time.
 
 Every transition starts by locking its document with the flow's ``lock_queryset()`` (the row and,
 through ``select_related``, what the permission check and the tasks need). Compiling that
@@ -6,10 +6,12 @@ queryset (five joins, some eighty columns) cost about as much CPU as the rest of
 bookkeeping together (bench/README.md, benchmark 1). The SQL and the way rows map to objects
 depend only on the flow, not on the document, so ``PreparedLock`` compiles once, keeps the
 compiler, and for each transition runs the same SQL with the document's primary key, building
-the objects exactly as Django's ``ModelIterable`` does.
+the objects exactly as Django's ``ModelIterable`` does. ``PreparedQuery`` does the same for a
+guard's query of a document's rows (model instances, or dicts for a ``values()`` query as
+``ValuesIterable`` gives them).
 
-It relies on the compiler's attributes that ``ModelIterable`` itself reads (``select``,
-``klass_info``, ``annotation_col_map``); Django is pinned, and the engine's tests run every flow
+It relies on the compiler's attributes that Django's iterables themselves read (``select``,
+``klass_info``, ``annotation_col_map``, the query's selected names); Django is pinned, and the engine's tests run every flow
 through it. Whatever it cannot prepare (the key does not appear exactly once among the
 parameters) falls back to the plain queryset.
 """
@@ -26,48 +28,72 @@ from django.db.models.query import get_related_populators
 _SENTINEL = 2_071_000_013
 
 
-class PreparedLock:
-    def __init__(self, queryset_factory):
-        self.queryset_factory = queryset_factory  # the flow's lock_queryset, called once per thread
+class PreparedQuery:
+    """``factory().filter(<lookup>=value)``, compiled once per thread and database."""
+
+    def __init__(self, factory, *, lookup: str = "pk"):
+        self.factory = factory
+        self.lookup = lookup
         self._local = threading.local()
 
     def _queryset(self):
-        return self.queryset_factory().select_for_update(of=("self",))
+        return self.factory()
 
     def _compile(self, using: str):
-        queryset = self._queryset().filter(pk=_SENTINEL)
+        queryset = self._queryset().filter(**{self.lookup: _SENTINEL})
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         positions = [i for i, value in enumerate(params) if value == _SENTINEL]
-        if len(positions) != 1 or compiler.klass_info is None:
+        if len(positions) != 1:
             return None
-        return compiler, sql, list(params), positions[0]
+        query = queryset.query
+        names = None
+        if query.values_select or query.selected:  # a values() query: named as ValuesIterable names them
+            names = list(query.selected) if query.selected else [*query.extra_select, *query.values_select, *query.annotation_select]
+        if names is None and compiler.klass_info is None:
+            return None
+        return compiler, sql, list(params), positions[0], names
 
-    def get(self, pk, *, using: str = "default"):
-        """The locked document with its related objects (``DoesNotExist`` when there is none).
-        Call within a transaction, as ``select_for_update`` requires."""
+    def all(self, value, *, using: str = "default") -> list:
+        """The rows: model instances with their select_related objects, or dicts for values()."""
         cache = self._local.__dict__.setdefault("compiled", {})
         if using not in cache:
             cache[using] = self._compile(using)
-        compiled = cache[using]
-        if compiled is None:
-            return self._queryset().using(using).get(pk=pk)
-        compiler, sql, params, position = compiled
+        if cache[using] is None:
+            return list(self._queryset().using(using).filter(**{self.lookup: value}))
+        compiler, sql, params, position, names = cache[using]
         params = list(params)
-        params[position] = pk
+        params[position] = value
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not rows:
-            model = compiler.klass_info["model"]
+            return []
+        rows = list(compiler.results_iter([rows]))  # the fields' database converters
+        if names is not None:
+            return [dict(zip(names, row)) for row in rows]
+        return [_build(compiler, row, using) for row in rows]
+
+
+class PreparedLock(PreparedQuery):
+    """A flow's lock query: its document, locked, with what ``select_related`` brings."""
+
+    def _queryset(self):
+        return self.factory().select_for_update(of=("self",))
+
+    def get(self, pk, *, using: str = "default"):
+        """The locked document (``DoesNotExist`` when there is none). Call within a transaction,
+        as ``select_for_update`` requires."""
+        rows = self.all(pk, using=using)
+        if not rows:
+            model = self.factory().model
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
-        return _build(compiler, rows[0], using)
+        return rows[0]
 
 
 def _build(compiler, row, using: str):
     """One model instance with its select_related objects and annotations, as ModelIterable builds it."""
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-    row = next(iter(compiler.results_iter([[row]])))  # the fields' database converters
     model_cls = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]

@@ -13,11 +13,26 @@ from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
 from workflow.flows import document_state, Comment, Notice, TaskSpec, action
+from workflow.prepared import PreparedQuery
 
 from ..models import Indicator, Plan, PlanResult, PlanVersion
 from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now, end_of_day
 
 Status = Plan.Status
+
+
+# The guard's and the approval's reads run on every submit and approve (the January peak):
+# their SQL is compiled once (workflow.prepared).
+RESULTS_OF_PLAN = PreparedQuery(
+    lambda: PlanResult.objects.annotate(indicator_count=Count("indicators")).values(
+        "id", "title", "indicator_count", "supports_id", "supports__plan__employee_id", "supports__approved"
+    ).order_by("order", "id"),
+    lookup="plan",
+)
+INDICATORS_OF_PLAN = PreparedQuery(
+    lambda: Indicator.objects.select_related("result").order_by("result__order", "result_id", "order", "id"),
+    lookup="result__plan",
+)
 
 
 class PlanFlow(AppraisalFlow):
@@ -35,11 +50,7 @@ class PlanFlow(AppraisalFlow):
     # Guards ---------------------------------------------------------------------------------
     @cached_property
     def _results(self) -> list[dict]:
-        return list(
-            PlanResult.objects.filter(plan=self.document)
-            .annotate(indicator_count=Count("indicators"))
-            .values("id", "title", "indicator_count", "supports_id", "supports__plan__employee_id", "supports__approved")
-        )
+        return RESULTS_OF_PLAN.all(self.document.pk)
 
     @cached_property
     def _rater_plan_revision(self) -> int | None:
@@ -109,9 +120,7 @@ class PlanFlow(AppraisalFlow):
         plan = self.document
         now = timezone.now()
         self.set(revision=plan.revision + 1, approved_at=now, review_comment=self.ctx.comment)
-        indicators = Indicator.objects.filter(result__plan=plan).select_related("result").order_by(
-            "result__order", "result_id", "order", "id"
-        )
+        indicators = INDICATORS_OF_PLAN.all(plan.pk)
         self.batch.update_where(PlanResult, {"approved": True}, {"plan": plan.pk, "approved": False})
         self.batch.insert([
             PlanVersion(plan=plan, revision=plan.revision, approved_at=now, approved_by=self.ctx.actor,

@@ -91,3 +91,15 @@ def test_a_plan_transition_is_four_round_trips_on_postgresql_besides_its_transac
     if action == "approve":
         assert PlanVersion.objects.filter(plan=plan, revision=1).exists()
         assert not plan.results.filter(approved=False).exists()
+
+
+def test_a_prepared_values_query_gives_the_dicts_the_queryset_gives(org, cycle, approved_chain):
+    from processes.flows.plan import INDICATORS_OF_PLAN, RESULTS_OF_PLAN
+
+    plan = plan_of(cycle, org.employee)
+    fill_plan(plan, supports=approved_chain["kabid_result"], results=3)
+    assert RESULTS_OF_PLAN.all(plan.pk) == list(RESULTS_OF_PLAN.factory().filter(plan=plan.pk))
+    assert [r["indicator_count"] for r in RESULTS_OF_PLAN.all(plan.pk)] == [1, 1, 1]
+    indicators = INDICATORS_OF_PLAN.all(plan.pk)
+    assert [i.pk for i in indicators] == [i.pk for i in INDICATORS_OF_PLAN.factory().filter(result__plan=plan.pk)]
+    assert RESULTS_OF_PLAN.all(987654) == []
