@@ -130,7 +130,8 @@ class Flow:
     # The engine's questions; subclasses answer them.
     @classmethod
     def lock_queryset(cls) -> QuerySet:
-        """The query that locks the document; select_related what authorize() needs."""
+        """The query that locks the document; select_related what authorize() needs. It must not
+        depend on the moment or the caller: its SQL is compiled once (see ``lock``)."""
         return cls.model.objects.all()
 
     @classmethod
