@@ -119,6 +119,11 @@ class OpenTask(models.Model):
             models.Index(fields=["position"], condition=models.Q(closed_at__isnull=True), name="task_open_position"),
             # "overdue in this unit"
             models.Index(fields=["unit", "due_at"], condition=models.Q(closed_at__isnull=True), name="task_open_unit_due"),
+            # "overdue" across many units (a cycle's progress, HR's dashboard): open tasks in
+            # (due, id) order, the list's, with what the counts filter and join on, so that both
+            # read the index alone.
+            models.Index(fields=["due_at", "id", "document_type", "document_id", "unit"], condition=models.Q(closed_at__isnull=True),
+                         name="task_open_due"),
             models.Index(fields=["document_type", "document_id"], name="task_document"),
             models.Index(fields=["remind_at"], condition=models.Q(closed_at__isnull=True, reminded_at__isnull=True), name="task_to_remind"),
             models.Index(fields=["escalate_at"], condition=models.Q(closed_at__isnull=True, escalated_at__isnull=True), name="task_to_escalate"),

@@ -44,7 +44,15 @@ class MonthlyReport(Document):
             models.CheckConstraint(condition=Q(status__in=["open", "submitted", "accepted", "returned"]), name="report_status_valid"),
             models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="report_month_valid"),
         ]
-        indexes = [models.Index(fields=["cycle", "month", "status"]), models.Index(fields=["cycle", "unit", "status"])]
+        indexes = [
+            models.Index(fields=["cycle", "month", "status"]),
+            models.Index(fields=["cycle", "unit", "status"]),
+            # Progress counts per unit, status and lateness: an index-only scan.
+            models.Index(fields=["cycle", "unit", "status", "late"], name="report_progress"),
+            # HR's late reports: submitted late, or not submitted (whether past due is checked on these few).
+            models.Index(fields=["cycle", "due_at", "late", "status"], condition=Q(late=True) | Q(status__in=["open", "returned"]),
+                         name="report_late_or_unsubmitted"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee.name} {self.cycle.year}-{self.month:02d}"

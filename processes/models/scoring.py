@@ -145,6 +145,7 @@ class Assessment(Document):
             models.Index(fields=["cycle", "status"]),
             models.Index(fields=["unit_review", "status"]),
             models.Index(fields=["status", "objection_deadline"]),
+            models.Index(fields=["cycle", "unit", "status"], name="assessment_progress"),  # progress per unit
         ]
 
     def __str__(self) -> str:
