@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # not bench/ itself, whose script names (http.py) would shadow the standard library
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
 
 
