@@ -1,4 +1,4 @@
-"""Sending one delivery over its channel, recording the attempt, scheduling the retry."""
+"""Sending deliveries over their channel (e-mails in batches), recording each attempt."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 
 from .messages import render
@@ -42,19 +43,52 @@ def _language(notification: Notification) -> str:
     return employee.language if employee is not None else settings.LANGUAGE_CODE
 
 
-def send_email(delivery: Delivery) -> None:
+def email_message(delivery: Delivery) -> EmailMessage:
     notification = delivery.notification
     language = _language(notification)
     message = render(notification.event, notification.data, language)
     with translation.override(language):
         subject = f"[Kinerja] {message[:90]}"
         body = f"{message}\n\n{document_link(notification)}\n"
-    email = EmailMessage(
+    return EmailMessage(
         subject, body, to=[notification.recipient.email],
         # A stable id: a mail system that sees the message twice can tell it is the same one.
         headers={"Message-ID": f"<{event_id(delivery)}@kinerja>"},
     )
-    email.send(fail_silently=False)
+
+
+class Mailer:
+    """One connection to the mail server for a batch of e-mails (an SMTP session costs a
+    connect, EHLO and QUIT), opened when first needed and again after a failure, which may
+    have broken it."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            self.connection.open()
+        message.connection = self.connection
+        try:
+            message.send(fail_silently=False)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001 - a broken connection is dropped either way
+                pass
+            self.connection = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def webhook_body(delivery: Delivery) -> bytes:
@@ -85,44 +119,101 @@ def send_webhook(delivery: Delivery) -> None:
             raise urllib.error.HTTPError(delivery.endpoint.url, response.status, "not 2xx", response.headers, None)
 
 
-SENDERS = {Delivery.Channel.EMAIL: send_email, Delivery.Channel.WEBHOOK: send_webhook}
+# E-mails sent over one connection and marked in one transaction. A worker killed amid a batch
+# leaves the batch pending, so at most this many e-mails can go out twice (with the same
+# Message-ID); small enough for that, large enough to spare a commit per e-mail.
+EMAIL_BATCH = 50
 
 
 def attempt(delivery_id: int) -> str:
     """Try one delivery once: "sent", "retry", "failed", or "skipped" (already sent, failed, or
-    being sent by another worker right now).
+    being sent by another worker right now)."""
+    return attempt_many([delivery_id]).get(delivery_id, ("skipped", 0))[0]
 
-    The row stays locked while it is sent and is marked sent in the same transaction, so a task
+
+def attempt_many(delivery_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """Try each pending delivery once: {id: (outcome, attempts so far)}; ids missing were
+    skipped (already sent, failed, or being sent by another worker right now).
+
+    A row stays locked while it is sent and is marked sent in the same transaction, so a task
     delivered twice (a worker died after the broker handed it over) finds it sent and skips it.
+    E-mails go first, in batches over one connection; then each webhook in a transaction of its
+    own (a slow endpoint must not hold the e-mails' marks back).
     """
+    results: dict[int, tuple[str, int]] = {}
+    with Mailer() as mailer:
+        for start in range(0, len(delivery_ids), EMAIL_BATCH):
+            results.update(_email_batch(delivery_ids[start:start + EMAIL_BATCH], mailer))
+    rest = [pk for pk in delivery_ids if pk not in results]
+    if rest:
+        for pk in Delivery.objects.filter(pk__in=rest, status=Delivery.Status.PENDING).exclude(
+                channel=Delivery.Channel.EMAIL).order_by("pk").values_list("pk", flat=True):
+            results.update(_webhook(pk))
+    return results
+
+
+def _email_batch(delivery_ids: list[int], mailer: Mailer) -> dict[int, tuple[str, int]]:
+    results, log, sent = {}, [], []
+    with transaction.atomic():
+        deliveries = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("notification__recipient__employee")
+            .filter(pk__in=delivery_ids, status=Delivery.Status.PENDING, channel=Delivery.Channel.EMAIL)
+            .order_by("pk")
+        )
+        for delivery in deliveries:
+            delivery.attempts += 1
+            try:
+                mailer.send(email_message(delivery))
+            except Exception as error:  # any failure of the channel is recorded and retried
+                results[delivery.pk] = (_failed(delivery, error), delivery.attempts)
+                log.append(DeliveryAttempt(delivery=delivery, succeeded=False, error=delivery.last_error))
+            else:
+                results[delivery.pk] = ("sent", delivery.attempts)
+                log.append(DeliveryAttempt(delivery=delivery, succeeded=True))
+                sent.append(delivery.pk)
+        if sent:  # one UPDATE for the batch's successes (each row counts its own attempts)
+            Delivery.objects.filter(pk__in=sent).update(
+                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="", attempts=F("attempts") + 1)
+        DeliveryAttempt.objects.bulk_create(log)
+    return results
+
+
+def _webhook(delivery_id: int) -> dict[int, tuple[str, int]]:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__recipient__employee", "endpoint")
+            .select_related("notification__recipient", "endpoint")
             .filter(pk=delivery_id, status=Delivery.Status.PENDING)
             .first()
         )
         if delivery is None:
-            return "skipped"
-        now = timezone.now()
-        if delivery.channel == Delivery.Channel.WEBHOOK and not delivery.endpoint.is_active:
+            return {}
+        if not delivery.endpoint.is_active:
             # HR deactivated the endpoint since: nothing more goes there, visibly.
             delivery.status, delivery.last_error = Delivery.Status.FAILED, "endpoint deactivated"
             delivery.save(update_fields=["status", "last_error"])
-            return "failed"
+            return {delivery.pk: ("failed", delivery.attempts)}
         delivery.attempts += 1
         try:
-            SENDERS[delivery.channel](delivery)
+            send_webhook(delivery)
         except Exception as error:  # any failure of the channel is recorded and retried
-            logger.warning("delivery %s (%s) failed: %s", delivery.pk, delivery.channel, error)
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if delivery.attempts >= settings.KINERJA_DELIVERY_MAX_ATTEMPTS:
-                delivery.status, outcome = Delivery.Status.FAILED, "failed"
-            else:
-                delivery.next_attempt_at, outcome = now + backoff(delivery.attempts), "retry"
+            outcome = _failed(delivery, error)
             DeliveryAttempt.objects.create(delivery=delivery, succeeded=False, error=delivery.last_error)
         else:
-            delivery.status, delivery.sent_at, delivery.last_error, outcome = Delivery.Status.SENT, now, "", "sent"
+            delivery.status, delivery.sent_at, delivery.last_error, outcome = Delivery.Status.SENT, timezone.now(), "", "sent"
+            delivery.save(update_fields=["status", "attempts", "sent_at", "last_error"])
             DeliveryAttempt.objects.create(delivery=delivery, succeeded=True)
-        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "sent_at", "last_error"])
+    return {delivery.pk: (outcome, delivery.attempts)}
+
+
+def _failed(delivery: Delivery, error: Exception) -> str:
+    """Record a failed attempt on the row: retried after the backoff, or given up."""
+    logger.warning("delivery %s (%s) failed: %s", delivery.pk, delivery.channel, error)
+    delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if delivery.attempts >= settings.KINERJA_DELIVERY_MAX_ATTEMPTS:
+        delivery.status, outcome = Delivery.Status.FAILED, "failed"
+    else:
+        delivery.next_attempt_at, outcome = timezone.now() + backoff(delivery.attempts), "retry"
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
     return outcome

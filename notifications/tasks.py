@@ -1,10 +1,11 @@
 """Delivery tasks: they take ids, are safe to run twice, and retry with capped backoff."""
 
+from collections import Counter
+
 from celery import shared_task
 from django.utils import timezone
 
-from .delivery import attempt, backoff
-from .models import Delivery
+from .delivery import attempt_many, backoff
 from .services import BROKER_ERRORS, deliveries_due, hand_over, materialise_deliveries, unhanded_notifications
 
 
@@ -20,23 +21,22 @@ def deliver_many(delivery_ids: list[int]) -> dict:
 
 
 def _deliver(delivery_ids: list[int]) -> dict:
-    outcomes: dict[str, int] = {}
-    for delivery_id in delivery_ids:
-        outcome = attempt(delivery_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    results = attempt_many(delivery_ids)
+    outcomes = Counter(outcome for outcome, _attempts in results.values())
+    outcomes["skipped"] += len(set(delivery_ids) - results.keys())
+    for delivery_id, (outcome, attempts) in results.items():
         if outcome == "retry":
-            schedule_retry(delivery_id)
-    return outcomes
+            schedule_retry(delivery_id, attempts)
+    return {outcome: count for outcome, count in outcomes.items() if count}
 
 
-def schedule_retry(delivery_id: int) -> None:
+def schedule_retry(delivery_id: int, attempts: int) -> None:
     from celery import current_app
 
     if current_app.conf.task_always_eager:
         # In-process (no broker) a countdown is not honoured: the retry would run at once and
         # hold the request; the scheduler's delivery sweep picks it up when next_attempt_at comes.
         return
-    attempts = Delivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 1
     try:
         deliver_many.apply_async(([delivery_id],), countdown=backoff(attempts).total_seconds())
     except BROKER_ERRORS:  # the broker is down: the sweep retries once next_attempt_at has come

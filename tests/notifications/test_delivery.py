@@ -2,17 +2,21 @@
 backoff, every attempt recorded, failed visibly; nothing lost when the broker is down."""
 
 import datetime
+import smtplib
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from notifications.delivery import attempt, backoff, event_id
+from notifications import delivery as delivery_module
+from notifications.delivery import attempt, attempt_many, backoff, event_id
+from notifications.models import Delivery, DeliveryAttempt
 from notifications.services import deliveries_due, materialise_deliveries, notify_bulk, unhanded_notifications
 from notifications.tasks import deliver_many, deliveries_sweep, dispatch_notifications
 from notifications.webhooks import EVENT_ID_HEADER
@@ -84,6 +88,61 @@ def test_a_dispatch_task_delivered_twice_creates_and_sends_each_delivery_once(or
     dispatch_notifications([notification.pk])
     assert len(mails_to(org.kabid.user, containing=document_link(plan))) == 1
     assert notification.deliveries.count() == 1
+
+
+def email_deliveries(org, count: int) -> list[int]:
+    """``count`` notifications to the organisation's people, their e-mail deliveries created
+    (as the worker does first), none sent yet."""
+    users = [org.kabid.user, org.employee.user, org.colleague.user, org.other_kabid.user, org.other_employee.user]
+    notifications = notify_bulk(
+        (Notice(users[n % len(users)].pk, "task.reminder", {"document": f"SKP {n}"}), "", None) for n in range(count)
+    )
+    return materialise_deliveries([n.pk for n in notifications])
+
+
+def test_the_emails_of_a_batch_go_over_one_connection_and_are_marked_together(org, monkeypatch):
+    monkeypatch.setattr(delivery_module, "EMAIL_BATCH", 3)
+    ids = email_deliveries(org, 7)
+    opened = []
+    real_get_connection = delivery_module.get_connection
+    monkeypatch.setattr(delivery_module, "get_connection", lambda **kw: opened.append(kw) or real_get_connection(**kw))
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as queries:
+        results = attempt_many(ids)
+    assert results == {pk: ("sent", 1) for pk in ids}
+    assert len(mail.outbox) == 7 and len(opened) == 1  # one connection for the task's e-mails
+    # Per batch of 3: SELECT ... FOR UPDATE, one UPDATE, one INSERT of the attempts (and the
+    # test transaction's savepoint and its release), not a round of queries per e-mail.
+    assert len(queries) == 3 * 5
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("status", "attempts")) == {("sent", 1)}
+    assert DeliveryAttempt.objects.filter(delivery__in=ids, succeeded=True).count() == 7
+    assert attempt_many(ids) == {}  # delivered twice: all skipped, nothing sent again
+    assert len(mail.outbox) == 7
+
+
+def test_an_email_refused_amid_a_batch_is_retried_alone_and_every_attempt_is_recorded(org, monkeypatch):
+    ids = email_deliveries(org, 5)
+    refused = org.colleague.user.email
+    real_send = locmem.EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        if refused in messages[0].to:
+            raise smtplib.SMTPRecipientsRefused({refused: (550, b"no such mailbox")})
+        return real_send(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", send_messages)
+    mail.outbox.clear()
+    with time_machine.travel(T0, tick=False):
+        results = attempt_many(ids)
+    deliveries = Delivery.objects.filter(pk__in=ids)
+    failing = deliveries.get(notification__recipient=org.colleague.user)
+    assert results[failing.pk] == ("retry", 1)
+    assert (failing.status, failing.attempts, failing.next_attempt_at) == ("pending", 1, T0 + backoff(1))
+    assert "SMTPRecipientsRefused" in failing.last_error
+    assert set(deliveries.exclude(pk=failing.pk).values_list("status", "attempts")) == {("sent", 1)}
+    assert len(mail.outbox) == 4  # the others went out, over a connection opened again
+    assert list(failing.attempt_log.values_list("succeeded", flat=True)) == [False]
+    assert DeliveryAttempt.objects.filter(delivery__in=ids).count() == 5
 
 
 def test_materialising_deliveries_twice_creates_each_once(org, cycle, approved_chain, webhook_receiver):

@@ -137,7 +137,10 @@ def mailbox(tmp_path) -> Path:
 
 
 def sent_mails(mailbox: Path) -> list[str]:
-    return [p.read_text() for p in sorted(mailbox.glob("*.log"))]
+    """Every message the file backend wrote: one file per connection, and the worker sends a
+    batch of e-mails over one connection, each message followed by a line of dashes."""
+    separator = "\n" + "-" * 79 + "\n"
+    return [message for p in sorted(mailbox.glob("*.log")) for message in p.read_text().split(separator) if message.strip()]
 
 
 @pytest.fixture
