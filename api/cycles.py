@@ -17,8 +17,9 @@ from org.services import is_hr_for
 from processes.models import PERIODS, Cycle, CycleMember, CycleRole, RuleSet
 from processes.services.documents import ratified_results, results_csv, results_xlsx
 from processes.services.scoring import evaluation_start
-from processes.selectors import cycle_progress, cycles_visible_to, is_hr, members_visible_to
+from processes.selectors import cycles_visible_to, is_hr, members_visible_to
 from processes.services.cycles import cycle_create, member_correct_reporting_line
+from processes.services.progress import progress_of
 from workflow.engine import available_actions
 from workflow.errors import NotPermitted
 
@@ -133,7 +134,8 @@ class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListMod
     def progress(self, request, pk=None):
         cycle = self.get_object()
         self._overseer(cycle)
-        return Response(cycle_progress(cycle))
+        # From the cycle's snapshot (refreshed in the background): "as_of" says when it was counted.
+        return Response(progress_of(cycle))
 
     @extend_schema(request=EvaluationSerializer, responses=EvaluationSerializer)
     @action(detail=True, methods=["post"])

@@ -54,9 +54,11 @@ def test_the_dashboard_benchmark_fills_once_then_reuses_and_prints_each_latency(
     first = figures(run("bench/dashboard.py", args, url).stdout)
     assert int(first["fill_documents"]) == int(first["dashboard_documents_in_database"]) > 4000
     assert int(first["fill_report_rows"]) > 12 * 250  # 12 months of last year's, 3 of this year's
-    for name in ("cycle_progress", "api_cycle_progress", "hr_dashboard"):
+    for name in ("progress_of", "cycle_progress", "api_cycle_progress", "hr_dashboard"):
         assert float(first[f"{name}_p50_ms"]) > 0 and float(first[f"{name}_p95_ms"]) > 0
         assert int(first[f"{name}_queries"]) > 0
+    assert int(first["progress_of_queries"]) <= 2  # the snapshot, not a recount
+    assert float(first["progress_refresh_ms"]) > 0 and float(first["progress_of_first_read_ms"]) > 0
 
     again = run("bench/dashboard.py", [*args, "--reuse"], url).stdout
     assert "reusing data set DB300" in again and "fill_documents" not in again

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cycles/", hr.cycles, name="hr-cycles"),
     path("cycles/<int:pk>/", hr_cycle.cycle_detail, name="cycle-detail"),
     path("cycles/<int:pk>/opening/", hr_cycle.cycle_opening, name="cycle-opening"),
+    path("cycles/<int:pk>/progress/refresh/", hr_cycle.cycle_progress_refresh, name="cycle-progress-refresh"),
     path("cycles/<int:pk>/members/", hr_members.cycle_members, name="cycle-members"),
     path("organisation/import/", hr_org.org_import, name="hr-import"),
     path("delegations/", hr_org.delegations, name="hr-delegations"),

@@ -12,3 +12,4 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
 LANGUAGE_CODE = "id"
+KINERJA_PROGRESS_MAX_AGE = 0  # progress counted live: tests see each transition at once

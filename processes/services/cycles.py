@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import partial
 from typing import Iterable
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from ..flows.base import RATER
 from ..flows.plan import employee_submit_task
 from ..models import Cycle, CycleMember, Plan, RuleSet
 from ..rules import default_rules, validate_rules
+from .progress import queue_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,7 @@ def cycle_populate(cycle_id: int, *, chunk_size: int | None = None) -> Cycle:
     if cycle.status == Cycle.Status.OPENING:
         perform(cycle, "finish_opening", actor=None, data={"plans": cycle.opening_done})
         cycle.refresh_from_db()
+        transaction.on_commit(partial(queue_refresh, cycle.pk), robust=True)  # HR's first look finds its progress counted
     return cycle
 
 

@@ -1,10 +1,15 @@
 """HR's cycle page (/hr/cycles/<id>/): open it (with the opening's progress, polled by htmx),
 start evaluation periods, close it, and the dashboard of progress per stage and unit with what
-is late or overdue and who holds it; the members page corrects raters."""
+is late or overdue and who holds it (the progress counts from the cycle's snapshot, with a
+"refresh now" for HR); the members page corrects raters."""
 
 from __future__ import annotations
 
+import datetime
+import heapq
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,13 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from processes.labels import labels_of
 from org.services import is_hr_for
 from processes.models import PERIODS, Assessment, Cycle, MonthlyReport, Objection, Plan, UnitReview
-from processes.selectors import cycle_progress, cycles_visible_to
+from processes.selectors import cycles_visible_to
 from processes.services.cycles import cycle_open
+from processes.services.progress import max_age, progress_of, queue_refresh
 from processes.services.scoring import evaluation_start
 from workflow.engine import available_actions, perform
 from workflow.models import OpenTask
@@ -101,6 +107,19 @@ def cycle_detail(request, pk: int):
     return render(request, "web/hr/cycle_detail.html", {**dashboard(cycle), **state, **_forms(request, cycle)}, status=status)
 
 
+@hr_required
+@require_POST
+def cycle_progress_refresh(request, pk: int):
+    """HR asks for the progress to be counted again now rather than at the next scheduled refresh."""
+    cycle = hr_cycle(request, pk)
+    cache.delete(overdue_count_key(cycle.pk))
+    if queue_refresh(cycle.pk):
+        messages.success(request, _("The progress is being counted again: reload the page in a moment."))
+    else:
+        messages.info(request, _("The progress is already being counted again."))
+    return redirect("cycle-detail", pk=cycle.pk)
+
+
 def _forms(request, cycle: Cycle) -> dict:
     actions = available_actions(cycle, request.user)
     periods = [(v, label) for v, label in PERIODS if cycle.period_type == Cycle.PeriodType.QUARTERLY or v == "annual"]
@@ -109,7 +128,7 @@ def _forms(request, cycle: Cycle) -> dict:
 
 
 def dashboard(cycle: Cycle) -> dict:
-    progress = cycle_progress(cycle)
+    progress = progress_of(cycle)
     stages = []
     for key, title, choices in STAGES:
         counts = progress["documents"][key]
@@ -127,7 +146,8 @@ def dashboard(cycle: Cycle) -> dict:
         review.url = reverse("review-detail", args=[review.pk])
     return {"cycle": cycle, "opening": opening(cycle), "stages": stages, "reviews": reviews,
             "late_reports": late_reports(cycle), "overdue": overdue_tasks(cycle),
-            "public_feedback": progress["public_feedback"], **document_context(cycle)}
+            "public_feedback": progress["public_feedback"], "progress_as_of": datetime.datetime.fromisoformat(progress["as_of"]),
+            "progress_stale": progress["stale"], "progress_live": max_age() <= 0, **document_context(cycle)}
 
 
 def _units_shown(key: str, units: list[dict]) -> list[dict]:
@@ -136,8 +156,13 @@ def _units_shown(key: str, units: list[dict]) -> list[dict]:
     if len(units) <= LIST_LIMIT:
         return units
     done = DONE.get(key, set())
-    behind = sorted(units, key=lambda u: -sum(n for s, n in u["statuses"].items() if s not in done))[:LIST_LIMIT]
-    return [u for u in units if any(u is b for b in behind)]
+
+    def not_done(unit: dict) -> int:  # C-level sums: this runs for each of thousands of units
+        statuses = unit["statuses"]
+        return sum(statuses.values()) - sum(statuses.get(s, 0) for s in done)
+
+    behind = {id(u) for u in heapq.nlargest(LIST_LIMIT, units, key=not_done)}  # ties: the first in name order
+    return [u for u in units if id(u) in behind]
 
 
 def _segments(statuses: dict, total: int, choices) -> list[dict]:
@@ -175,7 +200,7 @@ def overdue_tasks(cycle: Cycle) -> dict:
     else:
         branches = [pending.filter(document_type=model.document_type, document_id__in=model.objects.filter(cycle=cycle).values("pk"))
                     .values("pk") for model in DOCUMENT_MODELS]
-        count = branches[0].union(*branches[1:], all=True).count()
+        count = _kept_as_long_as_progress(overdue_count_key(cycle.pk), branches[0].union(*branches[1:], all=True).count)
     labels = labels_of((task.document_type, task.document_id) for task in rows)
     for task in rows:
         task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
@@ -184,3 +209,15 @@ def overdue_tasks(cycle: Cycle) -> dict:
         employee = getattr(task.assignee, "employee", None) if task.assignee_id else None
         task.holder = employee.name if employee else (task.assignee.username if task.assignee_id else "")
     return {"rows": rows, "count": count}
+
+
+def overdue_count_key(cycle_id: int) -> str:
+    return f"kinerja:overdue-count:{cycle_id}"
+
+
+def _kept_as_long_as_progress(key: str, count):
+    """A count that joins a large cycle's overdue tasks with its documents (250 ms for 100,000
+    people) is kept in the cache as long as a progress snapshot stays fresh; counted on every
+    request when snapshots are off."""
+    limit = max_age()
+    return count() if limit <= 0 else cache.get_or_set(key, count, timeout=limit)
