@@ -127,12 +127,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # The scheduled sweeps (`celery -A config beat`); each is idempotent, so a second beat or a
 # re-run does each thing once.
+# HR's progress is served from a snapshot at most this old (seconds); 0 counts on every request.
+KINERJA_PROGRESS_MAX_AGE = env.int("KINERJA_PROGRESS_MAX_AGE", default=60)
+# The sweep hands a notification over again only if no worker has taken it after this long.
+KINERJA_HANDOVER_GRACE_SECONDS = env.int("KINERJA_HANDOVER_GRACE_SECONDS", default=300)
+
 CELERY_BEAT_SCHEDULE = {
     "open-monthly-reports": {"task": "processes.tasks.reports_open_month_task", "schedule": 6 * 3600},
     "lapse-objection-windows": {"task": "processes.tasks.assessments_lapse_task", "schedule": 3600},
     "remind-and-escalate": {"task": "processes.tasks.deadlines_sweep_task", "schedule": 15 * 60},
     "hand-over-deliveries": {"task": "notifications.tasks.deliveries_sweep", "schedule": 60},
     "worker-heartbeat": {"task": "notifications.tasks.worker_heartbeat", "schedule": 30},
+    "refresh-progress": {"task": "processes.tasks.refresh_open_cycles_progress_task", "schedule": 60},
 }
 # Publishing fails fast when the broker is down: the action has committed its outbox rows, and
 # the sweep hands them over once the broker is back.
