@@ -125,13 +125,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# The scheduled sweeps (`celery -A config beat`); each is idempotent, so a second beat or a
-# re-run does each thing once.
 # HR's progress is served from a snapshot at most this old (seconds); 0 counts on every request.
 KINERJA_PROGRESS_MAX_AGE = env.int("KINERJA_PROGRESS_MAX_AGE", default=60)
 # The sweep hands a notification over again only if no worker has taken it after this long.
 KINERJA_HANDOVER_GRACE_SECONDS = env.int("KINERJA_HANDOVER_GRACE_SECONDS", default=300)
 
+# The scheduled sweeps (`celery -A config beat`); each is idempotent, so a second beat or a
+# re-run does each thing once.
 CELERY_BEAT_SCHEDULE = {
     "open-monthly-reports": {"task": "processes.tasks.reports_open_month_task", "schedule": 6 * 3600},
     "lapse-objection-windows": {"task": "processes.tasks.assessments_lapse_task", "schedule": 3600},
