@@ -112,7 +112,7 @@ def cycle_detail(request, pk: int):
 def cycle_progress_refresh(request, pk: int):
     """HR asks for the progress to be counted again now rather than at the next scheduled refresh."""
     cycle = hr_cycle(request, pk)
-    cache.delete(overdue_count_key(cycle.pk))
+    cache.delete_many([overdue_count_key(cycle.pk), late_count_key(cycle.pk)])
     if queue_refresh(cycle.pk):
         messages.success(request, _("The progress is being counted again: reload the page in a moment."))
     else:
@@ -175,11 +175,21 @@ def late_reports(cycle: Cycle) -> dict:
     now = timezone.now()
     late = MonthlyReport.objects.filter(cycle=cycle).filter(
         Q(late=True) | Q(status__in=[MonthlyReport.Status.OPEN, MonthlyReport.Status.RETURNED], due_at__lt=now))
-    rows = list(late.select_related("employee", "unit").order_by("due_at", "employee__name")[:LIST_LIMIT])
+    # In due order, ties by key: a month's reports share one due time, and ordering ties by name
+    # sorted every one of them (10,000 in a January) before taking the first page.
+    rows = list(late.select_related("employee", "unit").order_by("due_at", "id")[:LIST_LIMIT])
     for report in rows:
         report.url = page_for("report", report.pk)
         report.unsubmitted = report.status in (MonthlyReport.Status.OPEN, MonthlyReport.Status.RETURNED)
-    return {"rows": rows, "count": len(rows) if len(rows) < LIST_LIMIT else late.count()}
+    if len(rows) < LIST_LIMIT:
+        count = len(rows)
+    else:
+        count = _kept_as_long_as_progress(late_count_key(cycle.pk), late.count)
+    return {"rows": rows, "count": count}
+
+
+def late_count_key(cycle_id: int) -> str:
+    return f"kinerja:late-count:{cycle_id}"
 
 
 def overdue_tasks(cycle: Cycle) -> dict:
