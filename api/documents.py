@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rest_framework import serializers
+from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.authentication import TokenAuthentication
@@ -79,8 +80,26 @@ class DocumentActionsMixin:
     """For a ModelViewSet whose get_queryset() holds only the documents the user may see
     (others are 404), and whose detail serializer shows the document after an action."""
 
+    def visible_documents(self):
+        """get_queryset(), once per request: its visibility condition runs queries of its own
+        (HR scope, acting posts, delegations), and an action looks its document up twice."""
+        if getattr(self, "_visible_documents", None) is None:
+            self._visible_documents = self.get_queryset()
+        return self._visible_documents
+
+    def action_target(self):
+        """The document an action is on (404 if the user may not see it), as its key alone: the
+        engine locks and reads the row afresh, so the joins and prefetches that the response
+        needs would be paid for twice."""
+        field = self.lookup_field
+        visible = self.visible_documents()
+        key_only = visible.select_related(None).prefetch_related(None).only(visible.model._meta.pk.name)
+        document = get_object_or_404(key_only, **{field: self.kwargs[self.lookup_url_kwarg or field]})
+        self.check_object_permissions(self.request, document)
+        return document
+
     def transition(self, request, action: str, *, data: dict | None = None, comment: str | None = None):
-        document = self.get_object()
+        document = self.action_target()
         if comment is None:
             body = CommentSerializer(data=request.data)
             body.is_valid(raise_exception=True)
@@ -90,7 +109,7 @@ class DocumentActionsMixin:
             result = perform(
                 document, action, actor=request.user, comment=comment, data=data or {}, origin=request_origin(request)
             )
-            fresh = self.get_queryset().get(pk=result.document.pk)
+            fresh = self.visible_documents().get(pk=result.document.pk)
             return 200, as_json(self.get_serializer(fresh).data)
 
         key = request.headers.get("Idempotency-Key")
