@@ -76,23 +76,35 @@ def build_event(
     return event
 
 
-def head(document_type: str, document_id: int, *, using: str = "default") -> tuple[int, str]:
-    """The sequence and hash of a document's last event ((0, "") before the first). Plain SQL:
-    it runs on every transition, and the ORM's compiling of it cost more than the query."""
+def head_query(document_type: str, document_id: int, *, using: str = "default") -> tuple[str, list]:
+    """The SQL of a document's last event's sequence and hash. Plain SQL: it runs on every
+    transition, and the ORM's compiling of it cost more than the query."""
     table = connections[using].ops.quote_name(AuditEvent._meta.db_table)
+    return (
+        f"SELECT seq, hash FROM {table} WHERE document_type = %s AND document_id = %s ORDER BY seq DESC LIMIT 1",
+        [document_type, document_id],
+    )
+
+
+def head(document_type: str, document_id: int, *, using: str = "default") -> tuple[int, str]:
+    """The sequence and hash of a document's last event ((0, "") before the first)."""
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT seq, hash FROM {table} WHERE document_type = %s AND document_id = %s ORDER BY seq DESC LIMIT 1",
-            [document_type, document_id],
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else (0, "")
+        cursor.execute(*head_query(document_type, document_id, using=using))
+        return head_of(cursor.fetchall())
 
 
-def next_event(*, document_type: str, document_id: int, action: str, using: str = "default", **fields) -> AuditEvent:
-    """The document's next event, unsaved, chained to its head. The caller holds the document's
-    row lock, so the read of the head and the insert cannot interleave with another writer's."""
-    seq, prev_hash = head(document_type, document_id, using=using)
+def head_of(rows) -> tuple[int, str]:
+    return (rows[0][0], rows[0][1]) if rows else (0, "")
+
+
+def next_event(
+    *, document_type: str, document_id: int, action: str, using: str = "default",
+    chain_head: tuple[int, str] | None = None, **fields,
+) -> AuditEvent:
+    """The document's next event, unsaved, chained to its head (read now unless given). The
+    caller holds the document's row lock, so the read of the head and the insert cannot
+    interleave with another writer's."""
+    seq, prev_hash = chain_head if chain_head is not None else head(document_type, document_id, using=using)
     return build_event(
         document_type=document_type, document_id=document_id, action=action, seq=seq + 1, prev_hash=prev_hash, **fields
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow import fsm
@@ -67,7 +67,11 @@ def perform(
     context = Context(actor=actor, comment=(comment or "").strip(), data=data or {}, origin=origin or {})
 
     with transaction.atomic():
-        locked = flow_class.lock(document.pk)
+        # The audit chain's head is read with the lock, in the same round trip, after it is taken.
+        using = router.db_for_write(flow_class.model)
+        locked, head_rows = flow_class.lock(
+            document.pk, then=audit.head_query(flow_class.model.document_type, document.pk, using=using)
+        )
         flow = flow_class(locked, context)
         from_state = locked.status
 
@@ -121,7 +125,7 @@ def perform(
             data=context.data if context.audit_data is None else context.audit_data,
             origin=context.origin or {"channel": SYSTEM if actor is None else "internal"},
             at=now,
-            using=batch.using,
+            chain_head=audit.head_of(head_rows),
         )
         batch.insert([event])
         batch.update_where(

@@ -135,14 +135,15 @@ class Flow:
         return cls.model.objects.all()
 
     @classmethod
-    def lock(cls, pk):
+    def lock(cls, pk, *, then: tuple[str, list] | None = None):
         """The document, locked for the transition, with what ``lock_queryset`` selects (its SQL
-        compiled once: workflow.prepared)."""
+        compiled once: workflow.prepared); with ``then`` (sql, params), also the rows of that
+        query, run right after the lock in the same round trip."""
         prepared = cls.__dict__.get("_prepared_lock")
         if prepared is None:
             prepared = PreparedLock(cls.lock_queryset)
             cls._prepared_lock = prepared
-        return prepared.get(pk, using=router.db_for_write(cls.model))
+        return prepared.get(pk, using=router.db_for_write(cls.model), then=then)
 
     def authorize(self, user, role: str) -> Authorization | None:
         """Whether ``user`` holds ``role`` on this document (and on whose behalf). A flow that

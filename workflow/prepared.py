@@ -56,23 +56,39 @@ class PreparedQuery:
 
     def all(self, value, *, using: str = "default") -> list:
         """The rows: model instances with their select_related objects, or dicts for values()."""
+        return self.all_then(value, using=using)[0]
+
+    def all_then(self, value, *, using: str = "default", then: tuple[str, list] | None = None) -> tuple[list, list]:
+        """The rows, and the rows of the plain query ``then`` (sql, params) run right after it. On
+        PostgreSQL both go in one round trip, as two statements: the second starts once the first
+        is done (with its locks taken) and, in READ COMMITTED, sees everything committed by then."""
         cache = self._local.__dict__.setdefault("compiled", {})
         if using not in cache:
             cache[using] = self._compile(using)
+        connection = connections[using]
         if cache[using] is None:
-            return list(self._queryset().using(using).filter(**{self.lookup: value}))
+            rows = list(self._queryset().using(using).filter(**{self.lookup: value}))
+            return rows, _run(connection, then) if then else []
         compiler, sql, params, position, names = cache[using]
         params = list(params)
         params[position] = value
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not rows:
-            return []
-        rows = list(compiler.results_iter([rows]))  # the fields' database converters
+        then_rows: list = []
+        with connection.cursor() as cursor:
+            if then and connection.vendor == "postgresql":
+                cursor.execute(f"{sql};\n{then[0]}", [*params, *then[1]])
+                rows = cursor.fetchall()
+                cursor.nextset()
+                then_rows = cursor.fetchall()
+            else:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+                if then:
+                    then_rows = _run(connection, then)
+        if rows:
+            rows = list(compiler.results_iter([rows]))  # the fields' database converters
         if names is not None:
-            return [dict(zip(names, row)) for row in rows]
-        return [_build(compiler, row, using) for row in rows]
+            return [dict(zip(names, row)) for row in rows], then_rows
+        return [_build(compiler, row, using) for row in rows], then_rows
 
 
 class PreparedLock(PreparedQuery):
@@ -81,14 +97,20 @@ class PreparedLock(PreparedQuery):
     def _queryset(self):
         return self.factory().select_for_update(of=("self",))
 
-    def get(self, pk, *, using: str = "default"):
-        """The locked document (``DoesNotExist`` when there is none). Call within a transaction,
-        as ``select_for_update`` requires."""
-        rows = self.all(pk, using=using)
+    def get(self, pk, *, using: str = "default", then: tuple[str, list] | None = None):
+        """The locked document (``DoesNotExist`` when there is none), and the rows of ``then``
+        when given (see ``all_then``). Call within a transaction, as ``select_for_update`` requires."""
+        rows, then_rows = self.all_then(pk, using=using, then=then)
         if not rows:
             model = self.factory().model
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
-        return rows[0]
+        return (rows[0], then_rows) if then else rows[0]
+
+
+def _run(connection, query: tuple[str, list]) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(*query)
+        return cursor.fetchall()
 
 
 def _build(compiler, row, using: str):
