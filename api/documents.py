@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
@@ -14,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from workflow import audit
 from workflow.engine import available_actions, perform
+from workflow.errors import WorkflowError
 from workflow.idempotency import run_once
 
 
@@ -98,19 +103,43 @@ class DocumentActionsMixin:
         self.check_object_permissions(self.request, document)
         return document
 
+    def action_document(self):
+        """The document an action names, as a bare instance of its key: the engine locks and reads
+        it. A key that cannot be one is a 404, as a document that does not exist is."""
+        model = self.get_serializer_class().Meta.model
+        try:
+            pk = model._meta.pk.to_python(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except DjangoValidationError:
+            raise Http404 from None
+        return model(pk=pk)
+
+    def document_after_action(self, document):
+        """The document as the response shows it. By default read again through the visibility
+        condition; a viewset may read it by key alone (``detail_documents``), since the engine
+        has just let the user act on it as a role holder, who sees it."""
+        details = getattr(self, "detail_documents", None)
+        documents = details() if details is not None else self.visible_documents()
+        return documents.get(pk=document.pk)
+
     def transition(self, request, action: str, *, data: dict | None = None, comment: str | None = None):
-        document = self.action_target()
+        # The visibility condition (HR scope, acting posts, delegations: queries of their own) is
+        # only built when the engine refuses: a success means the user holds a role on the
+        # document; a refusal says why only to someone who may see it (404 otherwise).
+        document = self.action_document()
         if comment is None:
             body = CommentSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             comment = body.validated_data["comment"]
 
         def call():
-            result = perform(
-                document, action, actor=request.user, comment=comment, data=data or {}, origin=request_origin(request)
-            )
-            fresh = self.visible_documents().get(pk=result.document.pk)
-            return 200, as_json(self.get_serializer(fresh).data)
+            try:
+                result = perform(
+                    document, action, actor=request.user, comment=comment, data=data or {}, origin=request_origin(request)
+                )
+            except (WorkflowError, DjangoValidationError, ObjectDoesNotExist):
+                self.action_target()  # 404 unless the user may see the document
+                raise
+            return 200, as_json(self.get_serializer(self.document_after_action(result.document)).data)
 
         key = request.headers.get("Idempotency-Key")
         if key:

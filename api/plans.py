@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from processes.models import Indicator, Plan, PlanResult
-from processes.selectors import plans_visible_to
+from processes.selectors import plan_details, plans_visible_to
 from processes.services.plans import plan_update_content
 
 from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
@@ -118,6 +118,10 @@ class PlanViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def get_serializer_class(self):
         return PlanListSerializer if self.action == "list" else PlanDetailSerializer
+
+    def detail_documents(self):
+        """Plans by key alone, for the response after an action (see DocumentActionsMixin)."""
+        return plan_details().prefetch_related("results__indicators", "versions")
 
     @extend_schema(request=PlanContentSerializer, responses=PlanDetailSerializer)
     def partial_update(self, request, pk=None):

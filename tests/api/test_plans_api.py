@@ -284,3 +284,33 @@ def test_indicators_are_stored_in_the_order_given(org, cycle):
     plan = plan_of(cycle, org.employee)
     patch(org.employee.user, plan, [result_body(indicators=[indicator_body("Pertama"), indicator_body("Kedua")])])
     assert list(Indicator.objects.filter(result__plan=plan).values_list("description", flat=True)) == ["Pertama", "Kedua"]
+
+
+def test_someone_who_cannot_see_a_plan_learns_nothing_of_its_state_from_an_action(org, cycle, approved_chain):
+    plan = submitted_plan(org, cycle, approved_chain)
+    # "submit" is not possible from "submitted": the refusal would name the state and the actions
+    response = client_for(org.other_kabid.user).post(plan_url(plan, "submit"))
+    assert response.status_code == 404
+    assert "submitted" not in response.content.decode() and "allowed_actions" not in response.json()
+
+
+@pytest.mark.parametrize("key", ["987654", "not-a-number"])
+def test_an_action_on_a_plan_that_does_not_exist_is_a_404(org, key):
+    response = client_for(org.employee.user).post(f"{API}/plans/{key}/submit/")
+    assert response.status_code == 404
+
+
+def test_an_approval_answers_with_the_plan_as_its_rater_sees_it_without_the_visibility_lookups(
+    org, cycle, approved_chain, django_assert_max_num_queries
+):
+    plan = submitted_plan(org, cycle, approved_chain)
+    client = client_for(org.kabid.user)
+    # the engine's (its batch is one query on PostgreSQL, one per statement on SQLite: 9 here)
+    # and the response's (the plan, results, indicators, versions, the rater's employee): no
+    # HR scope, acting posts or delegations
+    with django_assert_max_num_queries(16):
+        response = client.post(plan_url(plan, "approve"))
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "approved" and body["revision"] == 1
+    assert [r["title"] for r in body["results"]] == list(plan.results.order_by("order", "id").values_list("title", flat=True))
