@@ -114,12 +114,10 @@ class DocumentActionsMixin:
         return model(pk=pk)
 
     def document_after_action(self, document):
-        """The document as the response shows it. By default read again through the visibility
-        condition; a viewset may read it by key alone (``detail_documents``), since the engine
-        has just let the user act on it as a role holder, who sees it."""
-        details = getattr(self, "detail_documents", None)
-        documents = details() if details is not None else self.visible_documents()
-        return documents.get(pk=document.pk)
+        """The document as the response shows it: by default read again. A viewset may answer
+        with the engine's own copy instead (it has just let the user act as a role holder, who
+        sees the document)."""
+        return self.visible_documents().get(pk=document.pk)
 
     def transition(self, request, action: str, *, data: dict | None = None, comment: str | None = None):
         # The visibility condition (HR scope, acting posts, delegations: queries of their own) is

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from processes.models import Indicator, Plan, PlanResult
-from processes.selectors import plan_details, plans_visible_to
+from processes.selectors import plans_visible_to
 from processes.services.plans import plan_update_content
 
 from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
@@ -119,9 +120,11 @@ class PlanViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def get_serializer_class(self):
         return PlanListSerializer if self.action == "list" else PlanDetailSerializer
 
-    def detail_documents(self):
-        """Plans by key alone, for the response after an action (see DocumentActionsMixin)."""
-        return plan_details().prefetch_related("results__indicators", "versions")
+    def document_after_action(self, plan):
+        """The engine's locked copy (with the plan's employee, unit, cycle and rater), its
+        results, indicators and versions read now, after the commit."""
+        prefetch_related_objects([plan], "results__indicators", "versions")
+        return plan
 
     @extend_schema(request=PlanContentSerializer, responses=PlanDetailSerializer)
     def partial_update(self, request, pk=None):

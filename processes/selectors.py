@@ -88,13 +88,8 @@ def members_visible_condition(user, prefix: str = "") -> Q:
     return condition
 
 
-def plan_details() -> QuerySet[Plan]:
-    """Plans with what their pages and the API show of them, for everyone."""
-    return Plan.objects.select_related("employee", "unit", "cycle", "member__rater")
-
-
 def plans_visible_to(user) -> QuerySet[Plan]:
-    plans = plan_details()
+    plans = Plan.objects.select_related("employee", "unit", "cycle", "member__rater")
     if user.is_superuser:
         return plans
     return plans.filter(members_visible_condition(user, prefix="member__"))

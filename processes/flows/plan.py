@@ -43,8 +43,9 @@ class PlanFlow(AppraisalFlow):
     def lock_queryset(cls):
         # The rater's plan revision comes with the lock, saving the submit guard a round trip.
         rater_plan = Plan.objects.filter(cycle_id=OuterRef("cycle_id"), employee_id=OuterRef("member__rater_id"))
+        # The plan's own employee and unit too: the API answers an action with this copy.
         return Plan.objects.select_related(
-            "cycle", "member", "member__employee", "member__rater", "member__unit"
+            "cycle", "employee", "unit", "member", "member__employee", "member__rater", "member__unit"
         ).annotate(rater_plan_revision=Subquery(rater_plan.order_by("pk").values("revision")[:1]))
 
     # Guards ---------------------------------------------------------------------------------

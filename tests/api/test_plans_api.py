@@ -306,7 +306,7 @@ def test_an_approval_answers_with_the_plan_as_its_rater_sees_it_without_the_visi
     plan = submitted_plan(org, cycle, approved_chain)
     client = client_for(org.kabid.user)
     # the engine's (its batch is one query on PostgreSQL, one per statement on SQLite: 9 here)
-    # and the response's (the plan, results, indicators, versions, the rater's employee): no
+    # and the response's (results, indicators, versions, the rater's employee): no
     # HR scope, acting posts or delegations
     with django_assert_max_num_queries(16):
         response = client.post(plan_url(plan, "approve"))
