@@ -169,9 +169,11 @@ def main() -> None:
     print(f"engine_transitions_per_s_2_processes {engine_2:.1f}" if engine_2 else "engine_transitions_per_s_2_processes n/a")
     print(f"viewflow_approve_route_per_s {viewflow:.1f}")
     print(f"pgbench_tpcb_tps_1_client {pgbench:.1f}" if pgbench else "pgbench_tpcb_tps_1_client n/a (not PostgreSQL or no pgbench)")
-    print(f"ratio_engine_to_viewflow {engine_1 / viewflow:.2f}")
-    if pgbench:
-        print(f"ratio_engine_to_pgbench {engine_1 / pgbench:.2f}")
+    for label, rate in (("1_process", engine_1), ("2_processes", engine_2)):
+        if rate:
+            print(f"ratio_engine_{label}_to_viewflow {rate / viewflow:.2f}")
+            if pgbench:
+                print(f"ratio_engine_{label}_to_pgbench {rate / pgbench:.2f}")
 
 
 if __name__ == "__main__":

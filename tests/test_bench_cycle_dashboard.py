@@ -5,21 +5,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def bench_database(tmp_path) -> tuple[str, bool]:
-    """A database of these benchmarks' own: on PostgreSQL when the suite runs there, else SQLite."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        base = url.rsplit("/", 1)[0]
-        name = "kinerja_bench_test_a"
-        subprocess.run(["psql", f"{base}/postgres", "-qtc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
-        subprocess.run(["psql", f"{base}/postgres", "-qtc", f"CREATE DATABASE {name}"], capture_output=True, check=True)
-        return f"{base}/{name}", True
-    return f"sqlite:///{tmp_path / 'bench.sqlite3'}", False
+from .bench_support import ROOT, bench_database, figures_of
 
 
 def run(script: str, args: list[str], url: str) -> subprocess.CompletedProcess:
@@ -30,14 +17,10 @@ def run(script: str, args: list[str], url: str) -> subprocess.CompletedProcess:
     return result
 
 
-def figures(stdout: str) -> dict[str, str]:
-    return dict(re.findall(r"^(\w+) (\S+)$", stdout, re.M))
-
-
 def test_the_open_cycle_benchmark_creates_a_plan_per_employee_and_prints_progress(tmp_path):
-    url, _postgres = bench_database(tmp_path)
+    url, _postgres = bench_database(tmp_path, "kinerja_bench_test_a")
     result = run("bench/open_cycle.py", ["--employees", "300", "--progress-interval", "0.05"], url)
-    printed = figures(result.stdout)
+    printed = figures_of(result.stdout)
     assert int(printed["open_cycle_employees"]) == 300
     assert int(printed["open_cycle_members"]) == 300
     assert int(printed["open_cycle_plans"]) == 300
@@ -49,9 +32,9 @@ def test_the_open_cycle_benchmark_creates_a_plan_per_employee_and_prints_progres
 
 
 def test_the_dashboard_benchmark_fills_once_then_reuses_and_prints_each_latency(tmp_path):
-    url, postgres = bench_database(tmp_path)
+    url, postgres = bench_database(tmp_path, "kinerja_bench_test_a")
     args = ["--employees", "300", "--repetitions", "3"]
-    first = figures(run("bench/dashboard.py", args, url).stdout)
+    first = figures_of(run("bench/dashboard.py", args, url).stdout)
     assert int(first["fill_documents"]) == int(first["dashboard_documents_in_database"]) > 4000
     assert int(first["fill_report_rows"]) > 12 * 250  # 12 months of last year's, 3 of this year's
     for name in ("progress_of", "cycle_progress", "api_cycle_progress", "hr_dashboard"):
@@ -62,4 +45,4 @@ def test_the_dashboard_benchmark_fills_once_then_reuses_and_prints_each_latency(
 
     again = run("bench/dashboard.py", [*args, "--reuse"], url).stdout
     assert "reusing data set DB300" in again and "fill_documents" not in again
-    assert figures(again)["dashboard_documents_in_database"] == first["dashboard_documents_in_database"]
+    assert figures_of(again)["dashboard_documents_in_database"] == first["dashboard_documents_in_database"]

@@ -4,32 +4,19 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def bench_database(tmp_path) -> tuple[str, bool]:
-    """A database of this benchmark's own: on PostgreSQL when the suite runs there, else SQLite."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        base = url.rsplit("/", 1)[0]
-        name = "kinerja_bench_test_b"
-        subprocess.run(["psql", f"{base}/postgres", "-qtc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
-        subprocess.run(["psql", f"{base}/postgres", "-qtc", f"CREATE DATABASE {name}"], capture_output=True, check=True)
-        return f"{base}/{name}", True
-    return f"sqlite:///{tmp_path / 'bench.sqlite3'}", False
+from .bench_support import ROOT, bench_database, figures_of
 
 
 def test_the_http_benchmark_runs_and_every_200_is_a_transition(tmp_path):
-    url, postgres = bench_database(tmp_path)
+    url, postgres = bench_database(tmp_path, "kinerja_bench_test_b")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
     env.pop("REDIS_URL", None)
     # SQLite takes one writer at a time: one sync worker there.
     command = [sys.executable, "bench/http.py", "--rates", "5,10", "--seconds", "2", "--workers", "2" if postgres else "1"]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    figures = dict(re.findall(r"^(\w+) ([0-9.]+)$", result.stdout, re.M))
+    figures = figures_of(result.stdout)
     for name in ("get_floor", "transition"):
         for rate in ("5", "10"):
             for figure in ("achieved_per_s", "p50_ms", "p99_ms", "worker_cpu_ms_per_req"):

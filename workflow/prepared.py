@@ -28,8 +28,16 @@ from django.db.models.query import get_related_populators
 _SENTINEL = 2_071_000_013
 
 
+# A lock query starts from one row and joins by primary keys, so the order Django writes its
+# joins in is the best one; letting PostgreSQL's planner search the orders of eight tables cost
+# it a millisecond per transition (EXPLAIN: planning 1.0 ms -> 0.27 ms), more than running it.
+_WRITTEN_JOIN_ORDER = ("SET LOCAL join_collapse_limit = 1", "SET LOCAL join_collapse_limit TO DEFAULT")
+
+
 class PreparedQuery:
     """``factory().filter(<lookup>=value)``, compiled once per thread and database."""
+
+    written_join_order = False  # PostgreSQL: join in the order written (see _WRITTEN_JOIN_ORDER)
 
     def __init__(self, factory, *, lookup: str = "pk"):
         self.factory = factory
@@ -74,11 +82,16 @@ class PreparedQuery:
         params[position] = value
         then_rows: list = []
         with connection.cursor() as cursor:
-            if then and connection.vendor == "postgresql":
-                cursor.execute(f"{sql};\n{then[0]}", [*params, *then[1]])
+            if connection.vendor == "postgresql" and (then or self.written_join_order):
+                before, after = (_WRITTEN_JOIN_ORDER if self.written_join_order else ("", ""))
+                statements = [before, sql, then[0] if then else "", after]
+                cursor.execute(";\n".join(s for s in statements if s), [*params, *(then[1] if then else [])])
+                if before:
+                    cursor.nextset()
                 rows = cursor.fetchall()
-                cursor.nextset()
-                then_rows = cursor.fetchall()
+                if then:
+                    cursor.nextset()
+                    then_rows = cursor.fetchall()
             else:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
@@ -93,6 +106,8 @@ class PreparedQuery:
 
 class PreparedLock(PreparedQuery):
     """A flow's lock query: its document, locked, with what ``select_related`` brings."""
+
+    written_join_order = True
 
     def _queryset(self):
         return self.factory().select_for_update(of=("self",))

@@ -103,3 +103,15 @@ def test_a_prepared_values_query_gives_the_dicts_the_queryset_gives(org, cycle, 
     indicators = INDICATORS_OF_PLAN.all(plan.pk)
     assert [i.pk for i in indicators] == [i.pk for i in INDICATORS_OF_PLAN.factory().filter(result__plan=plan.pk)]
     assert RESULTS_OF_PLAN.all(987654) == []
+
+
+def test_the_lock_leaves_the_planner_as_it_found_it_for_the_rest_of_the_transaction(org, cycle):
+    if connection.vendor != "postgresql":
+        pytest.skip("the join order is set on PostgreSQL only")
+    plan = plan_of(cycle, org.employee)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        before = cursor.fetchone()[0]
+        assert PlanFlow.lock(plan.pk).pk == plan.pk
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == before
