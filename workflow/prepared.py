@@ -60,7 +60,9 @@ class PreparedQuery:
             names = list(query.selected) if query.selected else [*query.extra_select, *query.values_select, *query.annotation_select]
         if names is None and compiler.klass_info is None:
             return None
-        return compiler, sql, list(params), positions[0], names
+        # The fields' database converters, found once (results_iter would look them up per call).
+        converters = compiler.get_converters([column[0] for column in compiler.select[0:compiler.col_count]])
+        return compiler, sql, list(params), positions[0], names, converters
 
     def all(self, value, *, using: str = "default") -> list:
         """The rows: model instances with their select_related objects, or dicts for values()."""
@@ -77,7 +79,7 @@ class PreparedQuery:
         if cache[using] is None:
             rows = list(self._queryset().using(using).filter(**{self.lookup: value}))
             return rows, _run(connection, then) if then else []
-        compiler, sql, params, position, names = cache[using]
+        compiler, sql, params, position, names, converters = cache[using]
         params = list(params)
         params[position] = value
         then_rows: list = []
@@ -97,8 +99,8 @@ class PreparedQuery:
                 rows = cursor.fetchall()
                 if then:
                     then_rows = _run(connection, then)
-        if rows:
-            rows = list(compiler.results_iter([rows]))  # the fields' database converters
+        if rows and converters:
+            rows = list(compiler.apply_converters(rows, converters))
         if names is not None:
             return [dict(zip(names, row)) for row in rows], then_rows
         return [_build(compiler, row, using) for row in rows], then_rows
