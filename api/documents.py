@@ -106,7 +106,9 @@ class DocumentActionsMixin:
     def action_document(self):
         """The document an action names, as a bare instance of its key: the engine locks and reads
         it. A key that cannot be one is a 404, as a document that does not exist is."""
-        model = self.get_serializer_class().Meta.model
+        model = getattr(getattr(self.get_serializer_class(), "Meta", None), "model", None)
+        if model is None:  # a viewset whose serializer names no model: look it up the long way
+            return self.action_target()
         try:
             pk = model._meta.pk.to_python(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         except DjangoValidationError:
