@@ -36,7 +36,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
 from bench.load import Request, run, wait_until_listening  # noqa: E402
 from bench.load_cpu import CpuMeter, database_name  # noqa: E402
 from bench.rss import PeakRss  # noqa: E402
-from bench.transitions import prepare, setup  # noqa: E402
+from bench.transitions import analyze, prepare, setup  # noqa: E402
 
 HOST = "127.0.0.1"
 WARMUP = 20  # transitions per worker before measuring: first requests import and connect
@@ -125,6 +125,7 @@ def main() -> None:
     per_phase = [math.ceil(rate * args.seconds) for rate in rates]
     warmup = WARMUP * args.workers
     ready = prepare(sum(per_phase) + warmup, f"BH{int(time.time())}")
+    analyze()  # statistics as a live database keeps them (see bench/transitions.py)
     if len(ready) < sum(per_phase) + warmup:
         sys.exit(f"only {len(ready)} ready plans for {sum(per_phase) + warmup} requests")
     tokens = tokens_for(ready)

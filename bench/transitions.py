@@ -82,6 +82,17 @@ def prepare(pairs: int, prefix: str) -> list[int]:
     return ready[:pairs]
 
 
+def analyze() -> None:
+    """Fresh planner statistics, as autovacuum keeps them on a live database: the preparation
+    has just multiplied the rows of the plans' tables, and with the old statistics PostgreSQL
+    scans the indicators whole for each guard (0.75 ms instead of 0.03)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def run_pairs(plan_ids: list[int]) -> int:
     """Submit and approve each plan through the engine, as its employee and its rater."""
     from django.db import connections
@@ -160,6 +171,7 @@ def main() -> None:
     setup()
     prefix = f"BT{int(time.time())}"
     ready = prepare(args.pairs * 2, prefix)
+    analyze()
     one, two = ready[: len(ready) // 2], ready[len(ready) // 2:]
     engine_1 = engine_rate(one, 1)
     engine_2 = engine_rate(two, 2) if args.max_processes >= 2 else None
