@@ -87,26 +87,31 @@ class WriteBatch:
         ))
 
     def run(self) -> None:
-        """Send every statement: one round trip on PostgreSQL, one per statement elsewhere."""
+        """Send every statement: one round trip on PostgreSQL, one per statement elsewhere. The
+        new rows get their ids only once every statement has succeeded (a failure part-way
+        through leaves no instance looking saved)."""
         if not self.statements:
             return
+        returned: list[tuple[_Statement, list]] = []
         with self.connection.cursor() as cursor:
             if self.connection.vendor == "postgresql":
                 cursor.execute(";\n".join(s.sql for s in self.statements), [p for s in self.statements for p in s.params])
                 for index, statement in enumerate(self.statements):
                     if index:
                         cursor.nextset()
-                    self._set_pks(statement, cursor)
+                    if statement.returning:
+                        returned.append((statement, cursor.fetchall()))
             else:
                 for statement in self.statements:
                     cursor.execute(statement.sql, statement.params)
-                    self._set_pks(statement, cursor)
+                    if statement.returning:
+                        returned.append((statement, cursor.fetchall()))
         self.statements = []
+        for statement, rows in returned:
+            self._set_pks(statement, rows)
 
-    def _set_pks(self, statement: _Statement, cursor) -> None:
-        if not statement.returning:
-            return
-        ids = [row[0] for row in cursor.fetchall()]
+    def _set_pks(self, statement: _Statement, rows) -> None:
+        ids = [row[0] for row in rows]
         if len(ids) != len(statement.returning):
             raise RuntimeError("the database returned fewer ids than rows inserted")
         # PostgreSQL returns the rows of a multi-row INSERT ... RETURNING in the VALUES' order.

@@ -52,9 +52,13 @@ def refresh_progress(cycle: Cycle) -> ProgressSnapshot:
     started = time.perf_counter()
     data = cycle_progress(cycle)
     snapshot = ProgressSnapshot(cycle=cycle, computed_at=computed_at, data=data, seconds=round(time.perf_counter() - started, 3))
-    # INSERT ... ON CONFLICT DO UPDATE: two refreshes racing for a new cycle both succeed.
-    ProgressSnapshot.objects.bulk_create([snapshot], update_conflicts=True, unique_fields=["cycle"],
-                                         update_fields=["computed_at", "data", "seconds"])
+    # Refreshes race (beat, a stale read's, HR's "refresh now"), and on a large cycle a count that
+    # started earlier may finish later: the stored snapshot is only ever replaced by a newer one.
+    # Insert if there is none (a racing insert wins, no error), then replace one that is older.
+    ProgressSnapshot.objects.bulk_create([snapshot], ignore_conflicts=True)
+    ProgressSnapshot.objects.filter(cycle=cycle, computed_at__lt=computed_at).update(
+        computed_at=computed_at, data=data, seconds=snapshot.seconds
+    )
     with _decoded_lock:
         _decoded.pop(cycle.pk, None)
     return snapshot

@@ -229,3 +229,18 @@ def test_refresh_now_is_protected_against_cross_site_requests(snapshots, org, cy
     client.force_login(org.hr)
     assert client.post(f"/hr/cycles/{cycle.pk}/progress/refresh/").status_code == 403
     assert queued == []
+
+
+def test_an_older_count_finishing_last_does_not_replace_a_newer_snapshot(settings, cycle, monkeypatch):
+    settings.KINERJA_PROGRESS_MAX_AGE = 60
+    progress_service.forget_decoded()
+    newer = timezone.now()
+    older = newer - datetime.timedelta(seconds=30)
+    # The newer count (started at `newer`) is stored first ...
+    monkeypatch.setattr(progress_service.timezone, "now", lambda: newer)
+    refresh_progress(cycle)
+    # ... then a count that started 30 s earlier (a large cycle, or a slow worker) finishes.
+    monkeypatch.setattr(progress_service.timezone, "now", lambda: older)
+    refresh_progress(cycle)
+    progress_service.forget_decoded()
+    assert ProgressSnapshot.objects.get(cycle=cycle).computed_at == newer

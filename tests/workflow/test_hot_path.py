@@ -2,12 +2,13 @@
 They must give exactly what the plain ORM gives."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
 from processes.flows.plan import PlanFlow
 from processes.models import Plan, PlanVersion
+from workflow.audit import build_event
 from workflow.batch import WriteBatch
 from workflow.engine import perform
 from workflow.models import AuditEvent, OpenTask
@@ -115,3 +116,19 @@ def test_the_lock_leaves_the_planner_as_it_found_it_for_the_rest_of_the_transact
         assert PlanFlow.lock(plan.pk).pk == plan.pk
         cursor.execute("SHOW join_collapse_limit")
         assert cursor.fetchone()[0] == before
+
+
+def test_a_failed_batch_leaves_no_ids_on_rows_it_did_not_save(org, cycle):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL sends the batch as one query and sets no pk when it fails")
+    plan = plan_of(cycle, org.employee)
+    task = OpenTask(document_type="plan", document_id=plan.pk, role="rater", actions=["approve"], assignee_id=org.kabid.user_id)
+    batch = WriteBatch("default")
+    batch.insert([task])
+    # Two events with the same sequence number: the unique constraint refuses the second statement.
+    batch.insert([build_event(document_type="plan", document_id=plan.pk, action="x", seq=10_000) for _ in range(2)])
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            batch.run()
+    assert not OpenTask.objects.filter(pk=task.pk).exists()
+    assert task.pk is None and task._state.adding
