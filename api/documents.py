@@ -87,15 +87,15 @@ class DocumentActionsMixin:
 
     def visible_documents(self):
         """get_queryset(), once per request: its visibility condition runs queries of its own
-        (HR scope, acting posts, delegations), and an action looks its document up twice."""
+        (HR scope, acting posts, delegations), and an action may need it twice (a refusal's
+        check, the response's read)."""
         if getattr(self, "_visible_documents", None) is None:
             self._visible_documents = self.get_queryset()
         return self._visible_documents
 
     def action_target(self):
-        """The document an action is on (404 if the user may not see it), as its key alone: the
-        engine locks and reads the row afresh, so the joins and prefetches that the response
-        needs would be paid for twice."""
+        """The document an action names through the visibility condition, as its key alone (404 if
+        the user may not see it): what an action checks when the engine refuses."""
         field = self.lookup_field
         visible = self.visible_documents()
         key_only = visible.select_related(None).prefetch_related(None).only(visible.model._meta.pk.name)

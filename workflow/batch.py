@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connections, models, router
+from django.db import connections, models
 
 
 @dataclass
@@ -32,10 +32,6 @@ class WriteBatch:
         self.using = using
         self.connection = connections[using]
         self.statements: list[_Statement] = []
-
-    @classmethod
-    def for_model(cls, model: type[models.Model]) -> WriteBatch:
-        return cls(router.db_for_write(model))
 
     def _quote(self, name: str) -> str:
         return self.connection.ops.quote_name(name)

@@ -4,7 +4,8 @@
 admin actions, Celery tasks and timers all call it. In one database transaction it:
 
 1. locks the document row (``select_for_update``), so concurrent actions on one document
-   serialise and the loser sees the new state (a clean 409), never a lost update;
+   serialise and the loser sees the new state (a clean 409), never a lost update; the audit
+   chain's head is read in the same round trip, once the lock is held (``Flow.lock``);
 2. checks the action exists from the current state (else InvalidTransition with the actions the
    actor may take);
 3. checks the actor holds the action's role on this document, in person or as an acting
@@ -16,6 +17,9 @@ admin actions, Celery tasks and timers all call it. In one database transaction 
 7. closes the document's open tasks and opens the next ones;
 8. writes the notifications;
 9. queues the side effects (Celery tasks, signals) to run only after the commit.
+
+Steps 5 to 8, with the action's own plain writes, go to the database together (``WriteBatch``:
+one round trip on PostgreSQL), the hot path of the deadline peaks (bench/README.md, benchmark 1).
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def perform(
             raise NotPermitted(_("You may not “%(action)s” this document.") % {"action": label})
         context.authorization = authorization
         # The action's own writes may join the transition's batch (sent in one round trip).
-        flow.batch = batch = WriteBatch.for_model(type(locked))
+        flow.batch = batch = WriteBatch(using)
         if transition.custom["comment"] == Comment.REQUIRED and not context.comment:
             raise ValidationError({"comment": [_("A comment is required for “%(action)s”.") % {"action": label}]})
 

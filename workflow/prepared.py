@@ -11,8 +11,8 @@ guard's query of a document's rows (model instances, or dicts for a ``values()``
 ``ValuesIterable`` gives them).
 
 It relies on the compiler's attributes that Django's iterables themselves read (``select``,
-``klass_info``, ``annotation_col_map``, the query's selected names); Django is pinned, and the engine's tests run every flow
-through it. Whatever it cannot prepare (the key does not appear exactly once among the
+``klass_info``, ``annotation_col_map``, the query's selected names); Django is pinned, and the
+engine's tests run every flow through it. Whatever it cannot prepare (the key does not appear exactly once among the
 parameters) falls back to the plain queryset.
 """
 
