@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test migrate seed messages clean
+.PHONY: install run lint test migrate seed messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ run: seed
 	$(BIN)/python manage.py run_scheduler & SCHEDULER=$$!; trap "kill $$SCHEDULER" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Sets up and runs every test (on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
-test: install var
+## Checks the code with ruff (lint and import order; configured in pyproject.toml)
+lint: install
+	$(BIN)/ruff check .
+
+## Lints, then runs every test (on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set),
+## then the engine's tests again with its fast path off (prepared queries, write batch)
+test: install var lint
 	scripts/ensure-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	KINERJA_FAST_PATH=false $(BIN)/python -m pytest tests/workflow $(PYTEST_ARGS)
 
 ## Rebuilds the compiled translations after editing locale/*/LC_MESSAGES/django.po
 messages: install

@@ -7,15 +7,18 @@ from rest_framework import permissions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from org.models import RoleAssignment
-from processes.models import CycleRole
+from processes.roles import role_assignments_of, roles_held
+
+from .throttling import ScopedRateThrottle
 
 
 class TokenView(APIView):
-    """POST {username, password} -> {token}."""
+    """POST {username, password} -> {token}.
+
+    Not idempotent by ``Idempotency-Key`` (api/idempotent.py): the request is anonymous, so no
+    user owns a key, and asking again for one's token changes nothing anyway."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
@@ -38,14 +41,6 @@ class MeView(APIView):
     def get(self, request):
         user = request.user
         employee = getattr(user, "employee", None)
-        roles = [
-            {"role": r.role, "unit": r.unit_id, "unit_name": r.unit.name}
-            for r in RoleAssignment.objects.filter(user=user).select_related("unit")
-        ]
-        roles += [
-            {"role": r.role, "cycle": r.cycle_id, "unit": r.unit_id, "unit_name": r.unit.name if r.unit else None}
-            for r in CycleRole.objects.filter(user=user).select_related("unit")
-        ]
         return Response(
             {
                 "id": user.pk,
@@ -63,6 +58,9 @@ class MeView(APIView):
                     "position": employee.position.title if employee.position else None,
                     "unit": employee.position.unit_id if employee.position else None,
                 },
-                "roles": roles,
+                # The roles assigned by name, and every role the user holds somewhere (in person or
+                # standing in): the same answer as the pages' menus.
+                "roles": role_assignments_of(user),
+                "acts_as": sorted(role for role, held in roles_held(user).items() if held),
             }
         )

@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.request_origin import request_origin
 from org.models import Employee, Unit
 from org.services import hr_scope_units
 from django.http import HttpResponse
@@ -17,13 +18,14 @@ from org.services import is_hr_for
 from processes.models import PERIODS, Cycle, CycleMember, CycleRole, RuleSet
 from processes.services.documents import ratified_results, results_csv, results_xlsx
 from processes.services.scoring import evaluation_start
-from processes.selectors import cycles_visible_to, is_hr, members_visible_to
+from processes.selectors import cycles_visible_to, is_hr, late_reports, members_visible_to, overdue_tasks
 from processes.services.cycles import cycle_create, member_correct_reporting_line
 from processes.services.progress import progress_of
 from workflow.engine import available_actions
 from workflow.errors import NotPermitted
 
-from .documents import AuditEventSerializer, DocumentActionsMixin, request_origin
+from .cycle_lists import LateReportSerializer, OverdueTaskSerializer
+from .documents import AuditEventSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter, YearFilter
 from .plans import EmployeeRefSerializer
 
@@ -136,6 +138,28 @@ class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListMod
         self._overseer(cycle)
         # From the cycle's snapshot (refreshed in the background): "as_of" says when it was counted.
         return Response(progress_of(cycle))
+
+    def _hr_list(self, request, listing, serializer_class):
+        page = self.paginate_queryset(listing)
+        return self.get_paginated_response(serializer_class(page, many=True, context={"request": request}).data)
+
+    @extend_schema(responses=LateReportSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="late-reports", url_name="late-reports")
+    def late_reports(self, request, pk=None):
+        """Reports submitted late and reports past their deadline not submitted yet, soonest due
+        first: HR's list of the cycle page (HR of the cycle's units only)."""
+        cycle = self.get_object()
+        self._overseer(cycle, hr_only=True)
+        return self._hr_list(request, late_reports(cycle), LateReportSerializer)
+
+    @extend_schema(responses=OverdueTaskSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="overdue-tasks", url_name="overdue-tasks")
+    def overdue_tasks(self, request, pk=None):
+        """Open tasks of the cycle's documents past their due time and who holds each, most
+        overdue first: HR's list of the cycle page (HR of the cycle's units only)."""
+        cycle = self.get_object()
+        self._overseer(cycle, hr_only=True)
+        return self._hr_list(request, overdue_tasks(cycle), OverdueTaskSerializer)
 
     @extend_schema(request=EvaluationSerializer, responses=EvaluationSerializer)
     @action(detail=True, methods=["post"])

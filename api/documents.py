@@ -1,4 +1,5 @@
-"""What every document resource shares: transition actions (with Idempotency-Key) and history."""
+"""What every document resource shares: transition actions, history, and (api/idempotent.py)
+Idempotency-Key on its writes."""
 
 from __future__ import annotations
 
@@ -7,19 +8,18 @@ import json
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.authentication import TokenAuthentication
 
-from drf_spectacular.utils import extend_schema_field
-
+from config.request_origin import request_origin
 from workflow import audit
 from workflow.engine import available_actions, perform
 from workflow.errors import WorkflowError
-from workflow.idempotency import run_once
+
+from .idempotent import IdempotentWrites
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
@@ -65,23 +65,12 @@ class AuditEventSerializer(serializers.Serializer):
         return (event.origin or {}).get("channel", "")
 
 
-def request_origin(request) -> dict:
-    """Where an action came from, for the audit trail."""
-    channel = "api" if isinstance(request.successful_authenticator, TokenAuthentication) else "web"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return {
-        "channel": channel,
-        "ip": (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")),
-        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
-    }
-
-
 def as_json(data):
-    """Serializer output as plain JSON values (what an idempotency record keeps)."""
+    """Serializer output as plain JSON values."""
     return json.loads(JSONRenderer().render(data))
 
 
-class DocumentActionsMixin:
+class DocumentActionsMixin(IdempotentWrites):
     """For a ModelViewSet whose get_queryset() holds only the documents the user may see
     (others are 404), and whose detail serializer shows the document after an action."""
 
@@ -130,25 +119,14 @@ class DocumentActionsMixin:
             body = CommentSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             comment = body.validated_data["comment"]
-
-        def call():
-            try:
-                result = perform(
-                    document, action, actor=request.user, comment=comment, data=data or {}, origin=request_origin(request)
-                )
-            except (WorkflowError, DjangoValidationError, ObjectDoesNotExist):
-                self.action_target()  # 404 unless the user may see the document
-                raise
-            return 200, as_json(self.get_serializer(self.document_after_action(result.document)).data)
-
-        key = request.headers.get("Idempotency-Key")
-        if key:
-            status_code, body = run_once(
-                user=request.user, key=key[:255], fingerprint=f"{request.method} {request.path}", call=call
+        try:
+            result = perform(
+                document, action, actor=request.user, comment=comment, data=data or {}, origin=request_origin(request)
             )
-        else:
-            status_code, body = call()
-        return Response(body, status=status_code)
+        except (WorkflowError, DjangoValidationError, ObjectDoesNotExist):
+            self.action_target()  # 404 unless the user may see the document
+            raise
+        return Response(self.get_serializer(self.document_after_action(result.document)).data)
 
     def history_response(self, request):
         document = self.get_object()

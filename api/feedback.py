@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from config.request_origin import request_origin
 from org.models import Employee, Unit
 from org.services import hr_scope_units
 from processes.models import FeedbackRequest, PublicFeedbackLink
@@ -22,7 +23,8 @@ from processes.services.feedback import feedback_answer
 from processes.services.public_feedback import link_issue, link_revoke, unit_month
 from processes.rules import CORE_VALUES
 
-from .documents import AuditEventSerializer, DocumentActionsMixin, request_origin
+from .documents import AuditEventSerializer, DocumentActionsMixin
+from .idempotent import IdempotentWrites
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -123,7 +125,7 @@ class PublicLinkSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(f"/f/{link.token}/")
 
 
-class PublicLinkViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class PublicLinkViewSet(IdempotentWrites, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """HR's public feedback links: POST issues (or renews) one, DELETE revokes it."""
 
     serializer_class = PublicLinkSerializer

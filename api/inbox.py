@@ -12,10 +12,10 @@ from notifications.messages import render
 from notifications.models import Notification
 from notifications.services import notification_mark_read
 from processes.labels import labels_of
-from processes.selectors import open_tasks_for
+from processes.selectors import notifications_for, open_tasks_for, unread_count
 from workflow.models import OpenTask
 
-
+from .idempotent import IdempotentWrites
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -69,18 +69,18 @@ class NotificationSerializer(serializers.ModelSerializer):
         return render(notification.event, notification.data, translation.get_language())
 
 
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(IdempotentWrites, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     filterset_fields = {"read_at": ["isnull"], "event": ["exact"]}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return Notification.objects.filter(recipient=self.request.user).prefetch_related("deliveries").order_by("-created_at", "-id")
+        return notifications_for(self.request.user).prefetch_related("deliveries")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        response.data["unread_count"] = self.get_queryset().filter(read_at__isnull=True).count()
+        response.data["unread_count"] = unread_count(request.user)
         return response
 
     @extend_schema(request=None, responses=NotificationSerializer)

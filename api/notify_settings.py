@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.request_origin import request_origin
 from notifications.models import NotificationPreference, WebhookEndpoint
 from notifications.services import webhook_deactivate, webhook_register
 from org.delegations import delegation_create, delegation_end, delegations_visible_to
@@ -14,7 +15,7 @@ from org.models import Delegation, Employee
 from processes.selectors import is_hr
 from workflow.errors import NotPermitted
 
-from .documents import request_origin
+from .idempotent import IdempotentWrites
 from .plans import EmployeeRefSerializer
 
 
@@ -23,7 +24,7 @@ class PreferencesSerializer(serializers.Serializer):
     email = serializers.BooleanField()
 
 
-class PreferencesView(APIView):
+class PreferencesView(IdempotentWrites, APIView):
     @extend_schema(responses=PreferencesSerializer)
     def get(self, request):
         preference, _created = NotificationPreference.objects.get_or_create(user=request.user)
@@ -65,7 +66,7 @@ class DelegationCreateSerializer(serializers.Serializer):
                                                    help_text="HR only: whose tasks; yourself by default")
 
 
-class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class DelegationViewSet(IdempotentWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Delegations I gave or received (HR: its scope). DELETE ends one early."""
 
     serializer_class = DelegationSerializer
@@ -104,7 +105,7 @@ class WebhookSerializer(serializers.ModelSerializer):
         return events
 
 
-class WebhookViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class WebhookViewSet(IdempotentWrites, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """HR registers URLs that receive events as JSON, signed with HMAC-SHA256. The secret is shown
     once, in the answer to POST. DELETE deactivates."""
 

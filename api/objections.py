@@ -8,11 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from config.request_origin import request_origin
 from processes.models import Objection, Rating
 from processes.selectors import assessments_visible_to, objections_visible_to
 from processes.services.objections import objection_decide, objection_explain, objection_file
 
-from .documents import AllowedActionsField, AuditEventSerializer, DocumentActionsMixin, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 

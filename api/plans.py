@@ -9,11 +9,12 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.request_origin import request_origin
 from processes.models import Indicator, Plan, PlanResult
 from processes.selectors import plans_visible_to
 from processes.services.plans import plan_update_content
 
-from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
 
 

@@ -11,12 +11,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from config.request_origin import request_origin
 from processes.models import Evidence, MonthlyReport, Plan
 from processes.selectors import plans_visible_to, reports_visible_to
 from processes.services.public_feedback import summary as public_summary
 from processes.services.reports import evidence_add, evidence_delete, report_for_month, report_update_realisations
 
-from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 

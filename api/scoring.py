@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from config.request_origin import request_origin
 from processes.models import PERIODS, Assessment, UnitReview
 from processes.rules import CORE_VALUES
 from processes.selectors import assessments_visible_to, unit_reviews_visible_to
@@ -29,7 +30,7 @@ from processes.services.scoring import (
 
 from workflow.errors import NotPermitted
 
-from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json, request_origin
+from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 

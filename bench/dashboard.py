@@ -23,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -329,6 +330,12 @@ REFRESHES = 5
 SNAPSHOT_MAX_AGE = 3600
 
 
+def _counted(queries: list, execute, sql, *rest):
+    """An execute wrapper that counts the statements into ``queries``."""
+    queries.append(sql)
+    return execute(sql, *rest)
+
+
 def measure(cycle, hr, repetitions: int) -> None:
     from django.conf import settings
     from django.db import connection
@@ -358,7 +365,7 @@ def measure(cycle, hr, repetitions: int) -> None:
     ]
     for name, call in measured:
         queries = []  # counted by a wrapper: a request resets connection.queries
-        with connection.execute_wrapper(lambda execute, sql, *rest: (queries.append(sql), execute(sql, *rest))[1]):
+        with connection.execute_wrapper(partial(_counted, queries)):
             call()
         p50, p95 = latencies(call, repetitions)
         print(f"{name}_queries {len(queries)}")
@@ -407,7 +414,8 @@ def main() -> None:
     cycle = Cycle.objects.filter(created_by=hr).order_by("year").first()  # last year's, the larger
     documents = sum(model.objects.count() for model in (Plan, MonthlyReport, Assessment, UnitReview, Objection))
     print(f"dashboard_documents_in_database {documents}")
-    print(f"dashboard_cycle_documents {sum(model.objects.filter(cycle=cycle).count() for model in (Plan, MonthlyReport, Assessment, UnitReview, Objection))}")
+    of_cycle = sum(model.objects.filter(cycle=cycle).count() for model in (Plan, MonthlyReport, Assessment, UnitReview, Objection))
+    print(f"dashboard_cycle_documents {of_cycle}")
     measure(cycle, hr, args.repetitions)
 
 

@@ -13,6 +13,7 @@ import argparse
 import multiprocessing
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -36,6 +37,8 @@ def setup() -> None:
 def prepare(pairs: int, prefix: str) -> list[int]:
     """A synthetic organisation whose leaders' plans are approved; returns ids of staff plans
     filled and ready to submit (each supports the rater's approved result)."""
+    import datetime
+
     from django.contrib.auth import get_user_model
 
     from org.models import Employee, RoleAssignment, Unit
@@ -44,14 +47,12 @@ def prepare(pairs: int, prefix: str) -> list[int]:
     from processes.services.cycles import cycle_create, cycle_open, cycle_populate
     from workflow.engine import perform
 
-    import datetime
-
     employees = int(pairs * 1.25) + 50
     build(plan_organisation(employees, prefix=prefix), prefix=prefix, first_k=Employee.objects.count())
     hr = get_user_model().objects.create(username=f"{prefix.lower()}-hr")
     RoleAssignment.objects.create(user=hr, role="hr", unit=Unit.objects.get(code=prefix))
-    cycle = cycle_create(actor=hr, name=prefix, year=datetime.date.today().year,
-                         units=list(Unit.objects.filter(parent__code=prefix)), plan_deadline=datetime.date.today().replace(month=12, day=31))
+    cycle = cycle_create(actor=hr, name=prefix, year=datetime.date.today().year, units=list(Unit.objects.filter(parent__code=prefix)),
+                         plan_deadline=datetime.date.today().replace(month=12, day=31))
     cycle_open(cycle=cycle, actor=hr)
     cycle_populate(cycle.pk)
     members = list(CycleMember.objects.filter(cycle=cycle).select_related("employee__user", "rater__user", "position"))
@@ -152,12 +153,16 @@ def pgbench_tps(seconds: int) -> float | None:
     if binary is None:
         return None
     connection = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
-    database = "kinerja_pgbench"
-    subprocess.run(["psql", *connection, "-qtc", f"DROP DATABASE IF EXISTS {database}"], capture_output=True)
-    subprocess.run(["psql", *connection, "-qtc", f"CREATE DATABASE {database}"], capture_output=True, check=True)
-    subprocess.run([str(binary), "-i", "-q", "-s", "1", *connection, database], capture_output=True, check=True)
-    result = subprocess.run([str(binary), "-c", "1", "-j", "1", "-T", str(seconds), "-n", *connection, database],
-                            capture_output=True, text=True, check=True)
+    # A database of this run's own, dropped at the end: two runs on one server never drop each other's.
+    database = f"kinerja_pgbench_{os.getpid()}_{secrets.token_hex(4)}"
+    subprocess.run(["psql", *connection, "-d", "postgres", "-qtc", f"CREATE DATABASE {database}"], capture_output=True, check=True)
+    try:
+        subprocess.run([str(binary), "-i", "-q", "-s", "1", *connection, database], capture_output=True, check=True)
+        result = subprocess.run([str(binary), "-c", "1", "-j", "1", "-T", str(seconds), "-n", *connection, database],
+                                capture_output=True, text=True, check=True)
+    finally:
+        subprocess.run(["psql", *connection, "-d", "postgres", "-qtc", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"],
+                       capture_output=True)
     match = re.search(r"tps = ([0-9.]+)", result.stdout)
     return float(match.group(1)) if match else None
 

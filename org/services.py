@@ -44,50 +44,59 @@ def repath_units() -> int:
     return len(changed)
 
 
+def hr_roots(user) -> QuerySet[Unit]:
+    """The units a user is assigned HR of (their scope is these and every unit below)."""
+    return Unit.objects.filter(role_assignments__user=user, role_assignments__role=RoleAssignment.Role.HR)
+
+
 def hr_scope_units(user) -> QuerySet[Unit]:
     """The units a user administers as HR (empty for everybody else; all for a superuser)."""
     if user.is_superuser:
         return Unit.objects.all()
-    roots = Unit.objects.filter(role_assignments__user=user, role_assignments__role=RoleAssignment.Role.HR)
-    return units_within(list(roots))
+    return units_within(list(hr_roots(user)))
+
+
+def is_hr(user) -> bool:
+    """HR of some unit (or a superuser): whether the HR pages and HR-only endpoints are theirs."""
+    return user.is_superuser or hr_roots(user).exists()
 
 
 def is_hr_for(user, units: Iterable[Unit]) -> bool:
     """True when every given unit lies within the user's HR scope."""
     if user.is_superuser:
         return True
-    roots = list(
-        Unit.objects.filter(role_assignments__user=user, role_assignments__role=RoleAssignment.Role.HR).values_list(
-            "path", flat=True
-        )
-    )
+    roots = list(hr_roots(user).values_list("path", flat=True))
     return bool(roots) and all(any(unit.path.startswith(root) for root in roots) for unit in units)
+
+
+def acting_assignments(employee_id: int, on: datetime.date) -> QuerySet[ActingAssignment]:
+    """The employee's acting assignments (Plt/Plh) in force on a date."""
+    return ActingAssignment.objects.filter(employee_id=employee_id, start__lte=on, end__gte=on)
 
 
 def acting_positions(employee_id: int, on: datetime.date) -> set[int]:
     """Ids of the positions an employee acts for (Plt/Plh) on a date."""
-    return set(
-        ActingAssignment.objects.filter(employee_id=employee_id, start__lte=on, end__gte=on).values_list(
-            "position_id", flat=True
-        )
-    )
+    return set(acting_assignments(employee_id, on).values_list("position_id", flat=True))
 
 
 def acts_for_position(employee_id: int, position_id: int | None, on: datetime.date) -> bool:
     if position_id is None:
         return False
-    return ActingAssignment.objects.filter(
-        employee_id=employee_id, position_id=position_id, start__lte=on, end__gte=on
-    ).exists()
+    return acting_assignments(employee_id, on).filter(position_id=position_id).exists()
 
 
 def active_delegations(on: datetime.date):
     return Delegation.objects.filter(start__lte=on, end__gte=on, ended_at__isnull=True)
 
 
+def delegations_to(employee_id: int, on: datetime.date) -> QuerySet[Delegation]:
+    """The delegations in force on a date that make this employee someone's delegate."""
+    return active_delegations(on).filter(delegate_id=employee_id)
+
+
 def delegators_of(employee_id: int, on: datetime.date) -> set[int]:
     """Ids of the employees who have delegated their tasks to this one, today."""
-    return set(active_delegations(on).filter(delegate_id=employee_id).values_list("delegator_id", flat=True))
+    return set(delegations_to(employee_id, on).values_list("delegator_id", flat=True))
 
 
 def stands_in_for(employee_id: int, holder_id: int | None, position_id: int | None, on: datetime.date) -> bool:
@@ -96,8 +105,8 @@ def stands_in_for(employee_id: int, holder_id: int | None, position_id: int | No
 
     if holder_id is None and position_id is None:
         return False
-    acting = ActingAssignment.objects.filter(employee_id=employee_id, position_id=position_id, start__lte=on, end__gte=on)
-    delegated = active_delegations(on).filter(delegate_id=employee_id, delegator_id=holder_id)
+    acting = acting_assignments(employee_id, on).filter(position_id=position_id)
+    delegated = delegations_to(employee_id, on).filter(delegator_id=holder_id)
     return Employee.objects.filter(pk=employee_id).filter(Exists(acting) | Exists(delegated)).exists()
 
 

@@ -3,7 +3,26 @@ whatever the length of the list (the inbox, the HR dashboard)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from .models import Assessment, MonthlyReport, Objection, Plan, UnitReview
+from .rules import CORE_VALUES
+
+# The seven BerAKHLAK core values (UU 20/2023), by the code names of ``rules.CORE_VALUES``.
+CORE_VALUE_LABELS = {
+    "service_orientation": gettext_lazy("Service oriented"),
+    "accountability": gettext_lazy("Accountable"),
+    "competence": gettext_lazy("Competent"),
+    "harmony": gettext_lazy("Harmonious"),
+    "loyalty": gettext_lazy("Loyal"),
+    "adaptability": gettext_lazy("Adaptive"),
+    "collaboration": gettext_lazy("Collaborative"),
+}
+
+
+def core_values() -> list[tuple[str, str]]:
+    """(code, label) of each core value, in the regulation's order."""
+    return [(code, CORE_VALUE_LABELS[code]) for code in CORE_VALUES]
 
 
 def _plan_labels(ids) -> dict[int, str]:

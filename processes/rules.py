@@ -26,7 +26,7 @@ def _rule(op: str, predicates: list[str], value: float | int | None = None) -> d
     return rule
 
 
-# PermenPANRB 6/2022, SE MenPANRB 3/2023 and PP 30/2019, as shared/domain.md sets them out.
+# PermenPANRB 6/2022, SE MenPANRB 3/2023 and PP 30/2019, as docs/predicates-and-distribution.md sets them out.
 DEFAULT_RULES = {
     "regulation": "PermenPANRB 6/2022; SE MenPANRB 3/2023; PP 30/2019",
     "plan_review_days": 5,

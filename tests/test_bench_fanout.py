@@ -5,13 +5,16 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from .bench_support import create_database, drop_database, run_database_name
+
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DATABASE = "kinerja_bench_test_c"
+BENCH_DATABASE = "kinerja_bench_test_c"  # made this run's own (run_database_name)
 BENCH_REDIS_DB = 6  # a database number of its own: the benchmark empties it
 
 
@@ -21,21 +24,26 @@ def _require(reason: str):
     pytest.skip(reason)
 
 
-def bench_services() -> tuple[str, str]:
-    """The benchmark's own PostgreSQL database (recreated) and Redis database, on the suite's servers."""
+@pytest.fixture
+def bench_services() -> Iterator[tuple[str, str]]:
+    """A new PostgreSQL database of this run's own (dropped at the end) and the benchmark's Redis
+    database, on the suite's servers."""
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres"):
         _require("needs PostgreSQL (DATABASE_URL): the worker process shares the benchmark's database")
     if not redis_url:
         _require("needs Redis (REDIS_URL): the benchmark's broker")
     base = database_url.rsplit("/", 1)[0]
-    subprocess.run(["psql", f"{base}/postgres", "-qtc", f"DROP DATABASE IF EXISTS {BENCH_DATABASE}"], capture_output=True)
-    subprocess.run(["psql", f"{base}/postgres", "-qtc", f"CREATE DATABASE {BENCH_DATABASE}"], capture_output=True, check=True)
-    return f"{base}/{BENCH_DATABASE}", urlparse(redis_url)._replace(path=f"/{BENCH_REDIS_DB}").geturl()
+    own = run_database_name(BENCH_DATABASE)
+    create_database(base, own)
+    try:
+        yield f"{base}/{own}", urlparse(redis_url)._replace(path=f"/{BENCH_REDIS_DB}").geturl()
+    finally:
+        drop_database(base, own)
 
 
-def test_the_fanout_benchmark_delivers_every_email_once_through_a_real_worker(tmp_path):
-    database_url, redis_url = bench_services()
+def test_the_fanout_benchmark_delivers_every_email_once_through_a_real_worker(tmp_path, bench_services):
+    database_url, redis_url = bench_services
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
     command = [sys.executable, "bench/fanout.py", "--notifications", "300", "--timeout", "240",
                "--log", str(tmp_path / "worker.log")]

@@ -16,10 +16,6 @@ from django.utils.translation import gettext as _
 from workflow.errors import InvalidTransition, NotPermitted
 
 
-def web_origin(request: HttpRequest) -> dict:
-    return {"channel": "web", "ip": request.META.get("REMOTE_ADDR", ""), "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]}
-
-
 def attempt(request: HttpRequest, call: Callable[[], object], *, success: str) -> dict | None:
     """Run ``call``; on success add ``success`` as a message and return None; on a refusal add
     the reason and return the field errors (for forms that show them in place)."""

@@ -7,19 +7,16 @@ def roles(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from org.models import RoleAssignment
-    from processes.models import CycleMember, CycleRole, UnitReview
+    from processes import roles as role_definitions
 
-    employee = getattr(user, "employee", None)
-    cycle_roles = set(CycleRole.objects.filter(user=user).values_list("role", flat=True))
+    held = role_definitions.roles_held(user)  # the same answer as /api/v1/me/'s "acts_as"
     return {
         "nav": {
-            "employee": employee is not None,
-            "rater": employee is not None and CycleMember.objects.filter(rater=employee).exists(),
-            "forum": "forum_member" in cycle_roles
-            or (employee is not None and UnitReview.objects.filter(predicate_setter=employee).exists()),
-            "ratifying": "ratifying_official" in cycle_roles,
-            "hr": user.is_superuser or RoleAssignment.objects.filter(user=user, role="hr").exists(),
+            "employee": held[role_definitions.EMPLOYEE],
+            "rater": held[role_definitions.RATER],
+            "forum": held[role_definitions.FORUM] or held[role_definitions.PREDICATE_SETTER],
+            "ratifying": held[role_definitions.RATIFYING_OFFICIAL],
+            "hr": held[role_definitions.HR],
         },
-        "me_employee": employee,
+        "me_employee": getattr(user, "employee", None),
     }

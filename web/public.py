@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
+from config.request_origin import client_address
 from processes.services.public_feedback import COMMENT_MAX, Throttled, live_link, public_feedback_submit
-
-
-def client_address(request: HttpRequest) -> str:
-    if settings.KINERJA_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,14 +10,18 @@ multi-statement query (psycopg's client-side binding allows it); on SQLite, whic
 statement per call, one by one. ``RETURNING`` gives back the new rows' ids in both.
 
 The engine uses it for the document row it has locked and its own tables, and hands it to the flow
-while an action runs (``Flow.batch``) so the action's plain writes join the same round trip.
+while an action runs (``Flow.writes``) so the action's plain writes join the same round trip.
+With ``KINERJA_FAST_PATH`` off, the same operations go through the plain ORM, one by one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from django.db import connections, models
+
+from .prepared import fast_path_enabled
 
 
 @dataclass
@@ -25,6 +29,7 @@ class _Statement:
     sql: str
     params: list
     returning: list[models.Model] = field(default_factory=list)  # rows whose pk the statement returns
+    orm: Callable[[], None] | None = None  # the same write through the ORM (the fast path off)
 
 
 class WriteBatch:
@@ -47,9 +52,11 @@ class WriteBatch:
             assignments.append(f"{self._quote(f.column)} = %s")
             params.append(f.get_db_prep_save(value, connection=self.connection))
         params.append(meta.pk.get_db_prep_value(instance.pk, connection=self.connection))
+        names = sorted(field_names)
         self.statements.append(_Statement(
             f"UPDATE {self._quote(meta.db_table)} SET {', '.join(assignments)} WHERE {self._quote(meta.pk.column)} = %s",
             params,
+            orm=lambda: instance.save(using=self.using, update_fields=names),
         ))
 
     def update_where(self, model: type[models.Model], values: dict, where: dict, *, null: tuple[str, ...] = ()) -> None:
@@ -60,8 +67,26 @@ class WriteBatch:
         conditions = [f"{self._quote(meta.get_field(k).column)} = %s" for k in where]
         params += [meta.get_field(k).get_db_prep_value(v, connection=self.connection) for k, v in where.items()]
         conditions += [f"{self._quote(meta.get_field(k).column)} IS NULL" for k in null]
+        lookups = {**where, **{f"{k}__isnull": True for k in null}}
         self.statements.append(_Statement(
-            f"UPDATE {self._quote(meta.db_table)} SET {', '.join(assignments)} WHERE {' AND '.join(conditions)}", params
+            f"UPDATE {self._quote(meta.db_table)} SET {', '.join(assignments)} WHERE {' AND '.join(conditions)}", params,
+            orm=lambda: model._default_manager.using(self.using).filter(**lookups).update(**values),
+        ))
+
+    def update_pks(self, model: type[models.Model], values: dict, pks: list) -> None:
+        """``model.objects.filter(pk__in=pks).update(**values)``."""
+        if not pks:
+            return
+        meta = model._meta
+        assignments = [f"{self._quote(meta.get_field(k).column)} = %s" for k in values]
+        params = [meta.get_field(k).get_db_prep_save(v, connection=self.connection) for k, v in values.items()]
+        params += [meta.pk.get_db_prep_value(pk, connection=self.connection) for pk in pks]
+        pks = list(pks)
+        self.statements.append(_Statement(
+            f"UPDATE {self._quote(meta.db_table)} SET {', '.join(assignments)} "
+            f"WHERE {self._quote(meta.pk.column)} IN ({', '.join(['%s'] * len(pks))})",
+            params,
+            orm=lambda: model._default_manager.using(self.using).filter(pk__in=pks).update(**values),
         ))
 
     def insert(self, instances: list[models.Model]) -> None:
@@ -80,6 +105,7 @@ class WriteBatch:
             f"RETURNING {self._quote(meta.pk.column)}",
             params,
             returning=list(instances),
+            orm=lambda: type(instances[0])._default_manager.using(self.using).bulk_create(instances),
         ))
 
     def run(self) -> None:
@@ -87,6 +113,11 @@ class WriteBatch:
         new rows get their ids only once every statement has succeeded (a failure part-way
         through leaves no instance looking saved)."""
         if not self.statements:
+            return
+        if not fast_path_enabled():
+            statements, self.statements = self.statements, []
+            for statement in statements:
+                statement.orm()
             return
         returned: list[tuple[_Statement, list]] = []
         with self.connection.cursor() as cursor:

@@ -12,9 +12,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.services import notify_bulk
-
-from . import audit
+from .engine import record
 from .flows import Notice
 from .models import OpenTask
 from .registry import document_model
@@ -56,7 +54,7 @@ def _act(kind: str, task_id: int, now: datetime.datetime) -> int:
         task = OpenTask.objects.select_related("assignee").get(pk=task_id)
         model = document_model(task.document_type)
         # The document's row lock orders this audit event after any concurrent transition's.
-        document = model.flow_class.lock_queryset().select_for_update(of=("self",)).get(pk=task.document_id)
+        document, _rows = model.flow_class.lock(task.document_id)
         flow = model.flow_class(document)
         recipients = flow.escalation_recipients(task) if kind == "escalate" else [task.assignee_id]
         recipients = [r for r in dict.fromkeys(recipients) if r]
@@ -65,10 +63,8 @@ def _act(kind: str, task_id: int, now: datetime.datetime) -> int:
             "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d") if task.due_at else "",
             "assignee": (task.assignee.get_full_name() or task.assignee.username) if task.assignee else "",
         }
-        notify_bulk((Notice(recipient, event, data), task.document_type, task.document_id) for recipient in recipients)
-        audit.append(
-            document_type=task.document_type, document_id=task.document_id, action=action,
-            from_state=document.status, to_state=document.status, actor_id=None,
-            data={"task": task.pk, "role": task.role, "notified": recipients}, origin={"channel": "system"}, at=now,
+        record(
+            document, action, actor=None, data={"task": task.pk, "role": task.role, "notified": recipients},
+            notices=[Notice(recipient, event, data) for recipient in recipients],
         )
     return 1

@@ -1,9 +1,14 @@
 """The base of every document flow: a viewflow.fsm state machine wrapped around one document.
 
-A flow declares its states with ``fsm.State`` and its actions with :func:`action`, and tells the
-engine, in the engine's own terms, who holds each role on the document (``authorize``), which
-tasks are open in each state (``open_tasks``), whom to notify (``notices``) and what to run after
-the commit (``after_commit``). The engine (workflow.engine.perform) does the rest.
+A flow declares its states with ``fsm.State``, its actions with :func:`action` and its content
+edits with :class:`Edit` (``edits``), and tells the engine, in the engine's own terms, who holds
+each role on the document (``authorize``), which tasks are open in each state (``open_tasks``),
+whom to notify (``notices``) and what to run after the commit (``after_commit``). The engine
+(workflow.engine: ``perform``, ``edit``, ``start``, ``start_many``) does the rest.
+
+The engine's fast path is sealed behind two names a flow may use: ``compiled_query`` for a guard's
+read that runs on every transition, and ``Flow.writes`` for an action's plain writes, which then
+join the transition's own round trip.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from django.db import router
 from django.db.models import QuerySet
 from viewflow import fsm
 
-from .prepared import PreparedLock
+from .prepared import PreparedLock, PreparedQuery
 
 SYSTEM = "system"  # the role of the timers and sweeps (actor None)
 
@@ -69,6 +74,23 @@ class Context:
     audit_data: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Edit:
+    """A change of a document's content (not of its status) that one role may make in the states
+    listed: ``edits = {"edit": Edit(states=(Status.DRAFT, Status.RETURNED), role=EMPLOYEE)}``."""
+
+    states: tuple
+    role: str
+    refusal: str | None = None  # what someone without the role is told (a lazy translation)
+
+
+def compiled_query(factory: Callable[[], QuerySet], *, lookup: str = "pk") -> PreparedQuery:
+    """``factory().filter(<lookup>=value)``, its SQL compiled once per thread: for a guard's read
+    that runs on every transition. ``.all(value)`` gives the rows (instances, or dicts for a
+    ``values()`` query)."""
+    return PreparedQuery(factory, lookup=lookup)
+
+
 def action(
     state: fsm.State,
     *,
@@ -116,16 +138,23 @@ class Flow:
 
     model: ClassVar[type]
     state: ClassVar[fsm.State]
+    # Content edits and who may make them in which states (see Edit); none by default.
+    edits: ClassVar[dict[str, Edit]] = {}
+    # Fields whose text an edit's audit event records only as changed, never the words (a
+    # rater's private note).
+    unaudited_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, document, context: Context | None = None):
         self.document = document
         self.ctx = context or Context()
-        # Fields of the document the action changed, saved with the status and version.
+        # Fields of the document the action changed, saved with the status and version, and
+        # their values before (for the audit event of an edit).
         self.changed_fields: set[str] = set()
+        self.before: dict[str, Any] = {}
         self.callbacks: list[Callable[[], None]] = []
-        # Set by the engine while an action runs: writes queued here are sent with the
-        # transition's own (workflow.batch.WriteBatch), in the order queued.
-        self.batch = None
+        # Set by the engine while an action or edit runs: writes queued here (``update``,
+        # ``update_where``, ``update_pks``, ``insert``) are sent with the engine's own, in order.
+        self.writes = None
 
     # The engine's questions; subclasses answer them.
     @classmethod
@@ -135,10 +164,10 @@ class Flow:
         return cls.model.objects.all()
 
     @classmethod
-    def lock(cls, pk, *, then: tuple[str, list] | None = None):
+    def lock(cls, pk, *, then: list[tuple[str, list]] = ()):
         """The document, locked for the transition, with what ``lock_queryset`` selects (its SQL
-        compiled once: workflow.prepared); with ``then`` (sql, params), also the rows of that
-        query, run right after the lock in the same round trip."""
+        compiled once), and the rows of each query of ``then`` ((sql, params) pairs), run right
+        after the lock in the same round trip."""
         prepared = cls.__dict__.get("_prepared_lock")
         if prepared is None:
             prepared = PreparedLock(cls.lock_queryset)
@@ -169,8 +198,9 @@ class Flow:
         self.callbacks.append(callback)
 
     def set(self, **fields) -> None:
-        """Change fields of the document within an action (saved by the engine)."""
+        """Change fields of the document within an action or edit (saved by the engine)."""
         for name, value in fields.items():
+            self.before.setdefault(name, getattr(self.document, name))
             setattr(self.document, name, value)
         self.changed_fields.update(fields)
 
@@ -178,6 +208,22 @@ class Flow:
     @classmethod
     def transitions_from(cls, status: str):
         return cls.state.get_outgoing_transitions(status)
+
+    @classmethod
+    def transition_for(cls, action: str, status: str):
+        """The fsm transition ``action`` takes from ``status`` (None if it takes none)."""
+        by_source = cls.__dict__.get("_transitions_by_action")
+        if by_source is None:
+            by_source = {
+                name: {t.source: t for t in getattr(cls, action_attr(name)).get_transitions()} for name in cls.action_names()
+            }
+            cls._transitions_by_action = by_source
+        transitions = by_source.get(action, {})
+        return transitions.get(status) or transitions.get(fsm.State.ANY)
+
+    @classmethod
+    def edit_label(cls, name: str) -> str:
+        return name.replace("_", " ")
 
     @classmethod
     def action_label(cls, name: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 
+from django.conf import settings
 from django.db import connections
 from django.db.models.query import get_related_populators
 
@@ -32,6 +33,13 @@ _SENTINEL = 2_071_000_013
 # joins in is the best one; letting PostgreSQL's planner search the orders of eight tables cost
 # it a millisecond per transition (EXPLAIN: planning 1.0 ms -> 0.27 ms), more than running it.
 _WRITTEN_JOIN_ORDER = ("SET LOCAL join_collapse_limit = 1", "SET LOCAL join_collapse_limit TO DEFAULT")
+
+
+def fast_path_enabled() -> bool:
+    """``KINERJA_FAST_PATH`` (on by default): off, every query and write of the hot path goes
+    through the plain ORM, as a check that both paths give the same (CI runs the engine's tests
+    both ways)."""
+    return getattr(settings, "KINERJA_FAST_PATH", True)
 
 
 class PreparedQuery:
@@ -68,42 +76,46 @@ class PreparedQuery:
         """The rows: model instances with their select_related objects, or dicts for values()."""
         return self.all_then(value, using=using)[0]
 
-    def all_then(self, value, *, using: str = "default", then: tuple[str, list] | None = None) -> tuple[list, list]:
-        """The rows, and the rows of the plain query ``then`` (sql, params) run right after it. On
-        PostgreSQL both go in one round trip, as two statements: the second starts once the first
-        is done (with its locks taken) and, in READ COMMITTED, sees everything committed by then."""
-        cache = self._local.__dict__.setdefault("compiled", {})
-        if using not in cache:
-            cache[using] = self._compile(using)
+    def all_then(self, value, *, using: str = "default", then: list[tuple[str, list]] = ()) -> tuple[list, list[list]]:
+        """The rows, and the rows of each plain query of ``then`` ((sql, params) pairs) run right
+        after it. On PostgreSQL they all go in one round trip, as consecutive statements: each
+        starts once the one before is done (with its locks taken) and, in READ COMMITTED, sees
+        everything committed by then."""
         connection = connections[using]
-        if cache[using] is None:
+        compiled = self._compiled(using) if fast_path_enabled() else None
+        if compiled is None:
             rows = list(self._queryset().using(using).filter(**{self.lookup: value}))
-            return rows, _run(connection, then) if then else []
-        compiler, sql, params, position, names, converters = cache[using]
+            return rows, [_run(connection, query) for query in then]
+        compiler, sql, params, position, names, converters = compiled
         params = list(params)
         params[position] = value
-        then_rows: list = []
+        then_rows: list[list] = []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and (then or self.written_join_order):
                 before, after = (_WRITTEN_JOIN_ORDER if self.written_join_order else ("", ""))
-                statements = [before, sql, then[0] if then else "", after]
-                cursor.execute(";\n".join(s for s in statements if s), [*params, *(then[1] if then else [])])
+                statements = [before, sql, *(query[0] for query in then), after]
+                cursor.execute(";\n".join(s for s in statements if s), [*params, *(p for query in then for p in query[1])])
                 if before:
                     cursor.nextset()
                 rows = cursor.fetchall()
-                if then:
+                for _query in then:
                     cursor.nextset()
-                    then_rows = cursor.fetchall()
+                    then_rows.append(cursor.fetchall())
             else:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
-                if then:
-                    then_rows = _run(connection, then)
+                then_rows = [_run(connection, query) for query in then]
         if rows and converters:
             rows = list(compiler.apply_converters(rows, converters))
         if names is not None:
             return [dict(zip(names, row)) for row in rows], then_rows
         return [_build(compiler, row, using) for row in rows], then_rows
+
+    def _compiled(self, using: str):
+        cache = self._local.__dict__.setdefault("compiled", {})
+        if using not in cache:
+            cache[using] = self._compile(using)
+        return cache[using]
 
 
 class PreparedLock(PreparedQuery):
@@ -114,14 +126,14 @@ class PreparedLock(PreparedQuery):
     def _queryset(self):
         return self.factory().select_for_update(of=("self",))
 
-    def get(self, pk, *, using: str = "default", then: tuple[str, list] | None = None):
-        """The locked document (``DoesNotExist`` when there is none), and the rows of ``then``
-        when given (see ``all_then``). Call within a transaction, as ``select_for_update`` requires."""
+    def get(self, pk, *, using: str = "default", then: list[tuple[str, list]] = ()):
+        """The locked document (``DoesNotExist`` when there is none) and the rows of each query
+        of ``then`` (see ``all_then``). Call within a transaction, as ``select_for_update`` requires."""
         rows, then_rows = self.all_then(pk, using=using, then=then)
         if not rows:
             model = self.factory().model
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
-        return (rows[0], then_rows) if then else rows[0]
+        return rows[0], then_rows
 
 
 def _run(connection, query: tuple[str, list]) -> list:

@@ -209,11 +209,18 @@ SPECTACULAR_SETTINGS = {
 # The public feedback form: submissions allowed per address and per link ("N/second|minute|hour|day").
 KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS = env("KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS", default="5/hour")
 KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK = env("KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK", default="300/hour")
-# Behind a reverse proxy that sets X-Forwarded-For, count the client's address from it.
+# Which X-Forwarded-For entries name the client (config/request_origin.py): a number of reverse
+# proxies in front of the site, or their addresses/networks ("10.0.0.0/8,192.0.2.7"); 0 ignores
+# the header, which anyone can send.
+KINERJA_TRUSTED_PROXIES = env("KINERJA_TRUSTED_PROXIES", default="0")
+# Deprecated: the same as KINERJA_TRUSTED_PROXIES=1.
 KINERJA_TRUST_X_FORWARDED_FOR = env.bool("KINERJA_TRUST_X_FORWARDED_FOR", default=False)
 
 # Bulk work (opening a cycle) runs in chunks of this many employees.
 KINERJA_BULK_CHUNK_SIZE = env.int("KINERJA_BULK_CHUNK_SIZE", default=1000)
+# The engine's hot path (lock queries compiled once, a transition's writes in one round trip).
+# Off, the same queries and writes go through the plain ORM: CI runs the engine's tests both ways.
+KINERJA_FAST_PATH = env.bool("KINERJA_FAST_PATH", default=True)
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
-from workflow.flows import SYSTEM, Comment, Notice, TaskSpec, action, document_state
+from workflow.flows import SYSTEM, Comment, Edit, Notice, TaskSpec, action, document_state
 
 from ..models import Assessment, UnitReview
 from ..rules import objection_deadline, predicate_for
@@ -26,6 +26,10 @@ def leader_results_rating(rules: dict, unit_predicate: str) -> str:
 class AssessmentFlow(AppraisalFlow):
     model = Assessment
     state = document_state(Status, default=Status.DRAFT)
+    # The rater rates until submitting; the note is the rater's own words, kept out of the trail.
+    edits = {"rate": Edit(states=(Status.DRAFT,), role=RATER,
+                          refusal=gettext_lazy("Only the employee's rater may rate this assessment."))}
+    unaudited_fields = frozenset({"note"})
 
     @classmethod
     def lock_queryset(cls):
@@ -77,6 +81,7 @@ class AssessmentFlow(AppraisalFlow):
     @action(state, source=Status.SUBMITTED, role=FORUM, comment=Comment.REQUIRED,
             conditions=[under_forum_review], label=gettext_lazy("Adjust"))
     def adjust(self):
+        self.ctx.data["from"] = self.document.predicate  # as locked, not as the caller last read it
         self.set(predicate=self.ctx.data["predicate"], adjusted=True)
 
     @action(state, source=Status.SUBMITTED, role=SYSTEM, label=gettext_lazy("Follow the unit predicate"))

@@ -6,16 +6,12 @@ import datetime
 
 from django.utils import timezone
 
-from org.services import is_hr_for, stands_in_for
 from workflow.flows import SYSTEM, Authorization, Flow, TaskSpec
 
-EMPLOYEE = "employee"
-RATER = "rater"
-RATERS_SUPERIOR = "raters_superior"
-HR = "hr"
-FORUM = "forum"
-RATIFYING_OFFICIAL = "ratifying_official"
-PREDICATE_SETTER = "predicate_setter"
+from .. import roles
+
+# The role names the flows' actions use; each role is defined in ``processes.roles``.
+from ..roles import EMPLOYEE, FORUM, HR, PREDICATE_SETTER, RATER, RATERS_SUPERIOR, RATIFYING_OFFICIAL  # noqa: F401
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
@@ -48,27 +44,6 @@ def task(rules: dict, *, due_at: datetime.datetime | None, **fields) -> TaskSpec
     )
 
 
-def as_holder(user, role: str, holder, position_id: int | None) -> Authorization | None:
-    """The holder in person; or, on the holder's behalf, an acting official (Plt/Plh) of the
-    holder's position or the holder's delegate, today."""
-    if holder is not None and holder.user_id == user.pk:
-        return Authorization(role)
-    employee_id = getattr(getattr(user, "employee", None), "pk", None)
-    if employee_id is not None and stands_in_for(employee_id, getattr(holder, "pk", None), position_id, today()):
-        return Authorization(role, on_behalf_of=holder.user_id if holder is not None else None)
-    return None
-
-
-def has_cycle_role(user, cycle_id: int, role: str, unit=None) -> bool:
-    """A cycle role; a forum member of a unit reviews the units below it too."""
-    from ..models import CycleRole
-
-    roles = CycleRole.objects.filter(cycle_id=cycle_id, user_id=user.pk, role=role)
-    if unit is not None:
-        roles = roles.filter(unit__code__in=[code for code in unit.path.split("/") if code])
-    return roles.exists()
-
-
 class AppraisalFlow(Flow):
     """Flows of an employee's documents; subclasses expose ``member`` (the CycleMember)."""
 
@@ -93,24 +68,7 @@ class AppraisalFlow(Flow):
         return []
 
     def authorize(self, user, role: str) -> Authorization | None:
-        if role == SYSTEM:
-            return Authorization(SYSTEM) if user is None else None
-        if user is None or not user.is_authenticated:
-            return None
-        member = self.member
-        if role == EMPLOYEE:
-            return Authorization(EMPLOYEE) if member.employee.user_id == user.pk else None
-        if member.employee.user_id == user.pk:
+        if role not in (SYSTEM, EMPLOYEE) and user is not None and self.member.employee.user_id == user.pk:
             # Nobody judges their own document: not as a delegate, an acting official or HR.
             return None
-        if role == RATER:
-            return as_holder(user, RATER, member.rater, member.rater_position_id)
-        if role == RATERS_SUPERIOR:
-            return as_holder(user, RATERS_SUPERIOR, member.raters_superior, member.raters_superior_position_id)
-        if role == HR:
-            return Authorization(HR) if is_hr_for(user, [member.unit]) else None
-        if role == FORUM:
-            return Authorization(FORUM) if has_cycle_role(user, self.cycle_id, "forum_member", member.unit) else None
-        if role == RATIFYING_OFFICIAL:
-            return Authorization(role) if has_cycle_role(user, self.cycle_id, "ratifying_official") else None
-        return None
+        return roles.authorize(user, role, self.document)

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
-from org.services import is_hr_for
-from workflow.flows import document_state, SYSTEM, Authorization, Flow, Notice, action
+from workflow.flows import SYSTEM, Authorization, Edit, Flow, Notice, action, document_state
 
+from .. import roles
 from ..models import Cycle
 from .base import HR
 
@@ -21,13 +21,14 @@ Status = Cycle.Status
 class CycleFlow(Flow):
     model = Cycle
     state = document_state(Status, default=Status.DRAFT)
+    # Starting an evaluation period creates its reviews and assessments under the cycle's lock.
+    edits = {"start_evaluation": Edit(states=(Status.OPEN,), role=HR,
+                                      refusal=gettext_lazy("Only HR of the cycle's units may start an evaluation period."))}
 
     def authorize(self, user, role: str) -> Authorization | None:
-        if role == SYSTEM:
-            return Authorization(SYSTEM) if user is None else None
-        if role == HR and user is not None and user.is_authenticated:
-            return Authorization(HR) if is_hr_for(user, list(self.document.units.all())) else None
-        return None
+        # HR of every unit of the cycle opens and closes it; the forum and the ratifying
+        # official hold roles on a cycle too, but no action of the cycle's own.
+        return roles.authorize(user, role, self.document) if role in (SYSTEM, HR) else None
 
     def has_scope(self):
         if not self.document.units.exists():

@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy
 
 from workflow.flows import Authorization, Flow, Notice, TaskSpec, action, document_state
 
-from .base import task
-
+from .. import roles
 from ..models import FeedbackRequest
 from ..rules import CORE_VALUES, RATINGS
+from .base import task
 
 Status = FeedbackRequest.Status
-INVITEE = "invitee"
+INVITEE = roles.INVITEE
 
 
 class FeedbackRequestFlow(Flow):
@@ -28,9 +28,7 @@ class FeedbackRequestFlow(Flow):
         return FeedbackRequest.objects.select_related("invitee", "assessment__employee", "assessment__cycle")
 
     def authorize(self, user, role: str) -> Authorization | None:
-        if role == INVITEE and user is not None and user.is_authenticated and self.document.invitee.user_id == user.pk:
-            return Authorization(INVITEE)
-        return None
+        return roles.authorize(user, role, self.document) if role == INVITEE else None
 
     @action(state, source=Status.PENDING, target=Status.ANSWERED, role=INVITEE, label=gettext_lazy("Answer"))
     def answer(self):

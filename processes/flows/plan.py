@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
-from workflow.flows import document_state, Comment, Notice, TaskSpec, action
-from workflow.prepared import PreparedQuery
+from workflow.flows import Comment, Edit, Notice, TaskSpec, action, compiled_query, document_state
+
 
 from ..models import Indicator, Plan, PlanResult, PlanVersion
 from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now, end_of_day
@@ -22,14 +22,14 @@ Status = Plan.Status
 
 
 # The guard's and the approval's reads run on every submit and approve (the January peak):
-# their SQL is compiled once (workflow.prepared).
-RESULTS_OF_PLAN = PreparedQuery(
+# their SQL is compiled once (workflow.flows.compiled_query).
+RESULTS_OF_PLAN = compiled_query(
     lambda: PlanResult.objects.annotate(indicator_count=Count("indicators")).values(
         "id", "title", "indicator_count", "supports_id", "supports__plan__employee_id", "supports__approved"
     ).order_by("order", "id"),
     lookup="plan",
 )
-INDICATORS_OF_PLAN = PreparedQuery(
+INDICATORS_OF_PLAN = compiled_query(
     lambda: Indicator.objects.select_related("result").order_by("result__order", "result_id", "order", "id"),
     lookup="result__plan",
 )
@@ -38,6 +38,7 @@ INDICATORS_OF_PLAN = PreparedQuery(
 class PlanFlow(AppraisalFlow):
     model = Plan
     state = document_state(Status, default=Status.DRAFT)
+    edits = {"edit": Edit(states=(Status.DRAFT, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the plan's owner may edit it."))}
 
     @classmethod
     def lock_queryset(cls):
@@ -122,8 +123,8 @@ class PlanFlow(AppraisalFlow):
         now = timezone.now()
         self.set(revision=plan.revision + 1, approved_at=now, review_comment=self.ctx.comment)
         indicators = INDICATORS_OF_PLAN.all(plan.pk)
-        self.batch.update_where(PlanResult, {"approved": True}, {"plan": plan.pk, "approved": False})
-        self.batch.insert([
+        self.writes.update_where(PlanResult, {"approved": True}, {"plan": plan.pk, "approved": False})
+        self.writes.insert([
             PlanVersion(plan=plan, revision=plan.revision, approved_at=now, approved_by=self.ctx.actor,
                         content=plan_content(indicators))
         ])
@@ -159,6 +160,8 @@ class PlanFlow(AppraisalFlow):
 
     def notices(self, action: str, from_state: str) -> list[Notice]:
         member = self.member
+        if action == "create":  # the cycle opened: the employee's plan waits for them
+            return [Notice(member.employee.user_id, "cycle.opened", {"year": self.document.cycle.year})]
         data = {"employee": member.employee.name, "year": self.document.cycle.year, "comment": self.ctx.comment}
         rater_user = member.rater.user_id if member.rater_id else None
         recipients = {
@@ -167,7 +170,7 @@ class PlanFlow(AppraisalFlow):
             "return": (member.employee.user_id, "plan.returned"),
             "amend": (rater_user, "plan.amended"),
         }
-        recipient, event = recipients[action]
+        recipient, event = recipients.get(action, (None, ""))
         return [Notice(recipient, event, data)] if recipient else []
 
 

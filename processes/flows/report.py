@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
-from workflow.flows import Comment, Notice, TaskSpec, action, document_state
+from workflow.flows import Comment, Edit, Notice, TaskSpec, action, document_state
 
 from ..models import MonthlyReport, Realisation
 from .base import task, EMPLOYEE, RATER, AppraisalFlow, days_from_now
@@ -18,6 +18,11 @@ Status = MonthlyReport.Status
 class ReportFlow(AppraisalFlow):
     model = MonthlyReport
     state = document_state(Status, default=Status.OPEN)
+    # The employee reports realisations and evidence while the report is open or returned.
+    edits = {
+        name: Edit(states=(Status.OPEN, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the report's owner may change it."))
+        for name in ("edit", "add_evidence", "delete_evidence")
+    }
 
     @classmethod
     def lock_queryset(cls):

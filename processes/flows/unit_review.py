@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow import fsm
 
-from workflow.flows import SYSTEM, Authorization, Flow, Notice, TaskSpec, action, document_state
+from workflow.flows import Authorization, Edit, Flow, Notice, TaskSpec, action, document_state
 
+from .. import roles
 from ..models import Assessment, CycleRole, UnitReview
-from .base import task, FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL, as_holder, days_from_now, end_of_day, has_cycle_role
+from .base import FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL, days_from_now, end_of_day, task
 
 Status = UnitReview.Status
 
@@ -21,24 +22,15 @@ Status = UnitReview.Status
 class UnitReviewFlow(Flow):
     model = UnitReview
     state = document_state(Status, default=Status.OPEN)
+    # The forum's adjustment of one assessment is recorded on (and serialised by) the review.
+    edits = {"adjust": Edit(states=(Status.SCORING,), role=FORUM, refusal=gettext_lazy("Only the review forum of this unit may do this."))}
 
     @classmethod
     def lock_queryset(cls):
         return UnitReview.objects.select_related("cycle", "unit", "evaluation", "predicate_setter")
 
     def authorize(self, user, role: str) -> Authorization | None:
-        review = self.document
-        if role == SYSTEM:
-            return Authorization(SYSTEM) if user is None else None
-        if user is None or not user.is_authenticated:
-            return None
-        if role == PREDICATE_SETTER:
-            return as_holder(user, role, review.predicate_setter, review.predicate_setter_position_id)
-        if role == FORUM:
-            return Authorization(role) if has_cycle_role(user, review.cycle_id, "forum_member", review.unit) else None
-        if role == RATIFYING_OFFICIAL:
-            return Authorization(role) if has_cycle_role(user, review.cycle_id, "ratifying_official") else None
-        return None
+        return roles.authorize(user, role, self.document)
 
     def _statuses(self) -> dict[str, int]:
         rows = Assessment.objects.filter(unit_review=self.document).values_list("status")

@@ -13,18 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notify_bulk
 from org.models import Employee, Unit
 from org.services import ReportingLineResolver, is_hr_for, units_within
-from workflow import audit
-from workflow.engine import perform
+from workflow.engine import perform, record, start, start_many
 from workflow.errors import NotPermitted
 from workflow.flows import Notice
 from workflow.inbox import move_tasks
-from workflow.models import AuditEvent, OpenTask
 
 from ..flows.base import RATER
-from ..flows.plan import employee_submit_task
 from ..models import Cycle, CycleMember, Plan, RuleSet
 from ..rules import default_rules, validate_rules
 from .progress import queue_refresh
@@ -53,15 +49,12 @@ def cycle_create(
     rules = rule_set.data if rule_set else default_rules()
     validate_rules(rules)
     with transaction.atomic():
-        cycle = Cycle.objects.create(
+        cycle = Cycle(
             name=name, year=year, period_type=period_type, plan_deadline=plan_deadline, rules=rules,
             rule_set=rule_set, created_by=actor,
         )
+        start(cycle, actor=actor, data={"name": name, "year": year, "units": [u.pk for u in units]}, origin=origin)
         cycle.units.set(units)
-        audit.append(
-            document_type=Cycle.document_type, document_id=cycle.pk, action="create", to_state=cycle.status,
-            actor_id=actor.pk, data={"name": name, "year": year, "units": [u.pk for u in units]}, origin=origin,
-        )
     return cycle
 
 
@@ -119,38 +112,12 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
     if not members:
         return
     members = CycleMember.objects.bulk_create(members)
-    plans = Plan.objects.bulk_create(
-        [Plan(member=m, cycle=cycle, employee_id=m.employee_id, unit_id=m.unit_id) for m in members]
-    )
     user_of = {row[0]: row[3] for row in rows}
-    now = timezone.now()
-    AuditEvent.objects.bulk_create(
-        [
-            audit.build_event(
-                document_type=Plan.document_type, document_id=plan.pk, action="create", to_state=plan.status,
-                data={"cycle": cycle.pk}, origin={"channel": "system"}, at=now,
-            )
-            for plan in plans
-        ]
-    )
-    tasks = []
-    for plan, member in zip(plans, members):
-        plan.cycle = cycle
+    for member in members:  # what the plan's flow reads for its first task and notice
         member.employee = Employee(pk=member.employee_id, user_id=user_of[member.employee_id])
-        tasks.append((plan.pk, employee_submit_task(plan, member)))
-    OpenTask.objects.bulk_create(
-        [
-            OpenTask(
-                document_type=Plan.document_type, document_id=plan_id, role=spec.role, actions=spec.actions,
-                assignee_id=spec.assignee_id, unit_id=spec.unit_id, due_at=spec.due_at,
-                remind_at=spec.remind_at, escalate_at=spec.escalate_at,
-            )
-            for plan_id, spec in tasks
-        ]
-    )
-    notify_bulk(
-        (Notice(user_of[plan.employee_id], "cycle.opened", {"year": cycle.year}), Plan.document_type, plan.pk)
-        for plan in plans
+    start_many(
+        [Plan(member=m, cycle=cycle, employee_id=m.employee_id, unit_id=m.unit_id) for m in members],
+        data={"cycle": cycle.pk},
     )
 
 
@@ -170,30 +137,34 @@ def member_correct_reporting_line(
         raise NotPermitted(_("Only HR of the employee's unit may correct the reporting line."))
     if rater is not None and rater.pk == member.employee_id:
         raise ValidationError({"rater": [_("An employee cannot rate themselves.")]})
-    with transaction.atomic():
-        member = CycleMember.objects.select_for_update().select_related("employee", "cycle").get(pk=member.pk)
-        before = {"rater": member.rater_id, "raters_superior": member.raters_superior_id}
-        member.rater = rater
-        member.rater_position_id = rater.position_id if rater else None
-        member.raters_superior = raters_superior
-        member.raters_superior_position_id = raters_superior.position_id if raters_superior else None
-        member.save(update_fields=["rater", "rater_position", "raters_superior", "raters_superior_position"])
-        moved = _move_member_tasks(member, before)
-        audit.append(
-            document_type=CycleMember.document_type, document_id=member.pk, action="correct_reporting_line",
-            actor_id=actor.pk, comment=reason,
-            data={"before": before, "after": {"rater": member.rater_id, "raters_superior": member.raters_superior_id}, "tasks_moved": moved},
-            origin=origin,
-        )
+
+    def change(locked: CycleMember) -> dict:
+        before = {"rater": locked.rater_id, "raters_superior": locked.raters_superior_id}
+        locked.rater = rater
+        locked.rater_position_id = rater.position_id if rater else None
+        locked.raters_superior = raters_superior
+        locked.raters_superior_position_id = raters_superior.position_id if raters_superior else None
+        locked.save(update_fields=["rater", "rater_position", "raters_superior", "raters_superior_position"])
+        moved = _move_member_tasks(locked, before)
+        changed["before"] = before
+        return {"before": before, "after": {"rater": locked.rater_id, "raters_superior": locked.raters_superior_id},
+                "tasks_moved": moved}
+
+    def notices(locked: CycleMember) -> list[Notice]:
         # Both raters learn of it: the new one has the tasks now, the old one no longer.
-        data = {"employee": member.employee.name, "year": member.cycle.year}
-        old_rater_user = Employee.objects.filter(pk=before["rater"]).values_list("user_id", flat=True).first() if before["rater"] else None
-        notices = []
+        data = {"employee": locked.employee.name, "year": locked.cycle.year}
+        old_rater = changed["before"]["rater"]
+        old_rater_user = Employee.objects.filter(pk=old_rater).values_list("user_id", flat=True).first() if old_rater else None
+        found = []
         if rater is not None and rater.user_id:
-            notices.append(Notice(rater.user_id, "member.rater_changed", data))
+            found.append(Notice(rater.user_id, "member.rater_changed", data))
         if old_rater_user and (rater is None or old_rater_user != rater.user_id):
-            notices.append(Notice(old_rater_user, "member.rater_removed", data))
-        notify_bulk((notice, CycleMember.document_type, member.pk) for notice in notices)
+            found.append(Notice(old_rater_user, "member.rater_removed", data))
+        return found
+
+    changed: dict = {}
+    record(member, "correct_reporting_line", actor=actor, comment=reason, change=change, notices=notices, origin=origin)
+    member.refresh_from_db()
     return member
 
 

@@ -3,60 +3,42 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from workflow import audit
-from workflow.errors import InvalidTransition, NotPermitted
+from workflow.engine import edit
 
 from ..models import Indicator, Plan, PlanResult
 
-EDITABLE = (Plan.Status.DRAFT, Plan.Status.RETURNED)
-
 
 def plan_update_content(*, plan: Plan, actor, results: list[dict], origin: dict | None = None) -> Plan:
-    """Replace the plan's results and indicators with ``results``.
+    """Replace the plan's results and indicators with ``results``: the plan's ``edit``, which
+    its flow allows its owner in draft or when returned.
 
     Items that carry an ``id`` of this plan are updated in place, items without one are created,
     and the others are deleted, so a result keeps its id across edits and amendments and the
     subordinates' results that support it stay linked. A result that a subordinate's plan
     supports cannot be deleted.
     """
-    with transaction.atomic():
-        plan = Plan.objects.select_for_update(of=("self",)).select_related("member", "member__employee", "cycle").get(pk=plan.pk)
-        if plan.member.employee.user_id != actor.pk:
-            raise NotPermitted(_("Only the plan's owner may edit it."))
-        if plan.status not in EDITABLE:
-            raise InvalidTransition(
-                _("The plan can be edited only in draft or when returned; it is “%(status)s”.")
-                % {"status": plan.get_status_display()},
-                status=plan.status,
-                allowed_actions=plan.flow_class(plan).allowed_actions(actor),
-            )
-        existing = {r.pk: r for r in PlanResult.objects.filter(plan=plan).prefetch_related("indicators")}
-        _validate(plan, results, existing)
 
+    def change(flow) -> dict:
+        locked = flow.document
+        existing = {r.pk: r for r in PlanResult.objects.filter(plan=locked).prefetch_related("indicators")}
+        _validate(locked, results, existing)
         kept_ids = {item["id"] for item in results if item.get("id")}
         removed = [pk for pk in existing if pk not in kept_ids]
         if removed:
             PlanResult.objects.filter(pk__in=removed).delete()
         for order, item in enumerate(results):
-            result = existing.get(item.get("id")) or PlanResult(plan=plan)
+            result = existing.get(item.get("id")) or PlanResult(plan=locked)
             result.title, result.kind, result.order = item["title"], item["kind"], order
             result.supports_id = item.get("supports")
             result.approved = result.approved and result.pk is not None
             result.save()
-            _save_indicators(result, item.get("indicators", []), existing_ids=[i.pk for i in result.indicators.all()] if result.pk in existing else [])
+            _save_indicators(result, item.get("indicators", []),
+                             existing_ids=[i.pk for i in result.indicators.all()] if result.pk in existing else [])
+        return {"results": len(results), "indicators": sum(len(i.get("indicators", [])) for i in results), "removed": removed}
 
-        plan.version += 1
-        plan.save(update_fields=["version", "updated_at"])
-        audit.append(
-            document_type=Plan.document_type, document_id=plan.pk, action="edit", from_state=plan.status,
-            to_state=plan.status, actor_id=actor.pk,
-            data={"results": len(results), "indicators": sum(len(i.get("indicators", [])) for i in results), "removed": removed},
-            origin=origin,
-        )
-    return plan
+    return edit(plan, "edit", actor=actor, change=change, origin=origin).document
 
 
 def _save_indicators(result: PlanResult, items: list[dict], *, existing_ids: list[int]) -> None:

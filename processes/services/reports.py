@@ -12,15 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow import audit
-from workflow.engine import open_tasks
+from workflow.engine import edit, start_many
 from workflow.errors import InvalidTransition, NotPermitted
-from workflow.models import AuditEvent
 
-from ..flows.base import end_of_day
+from ..flows.base import EMPLOYEE, end_of_day
 from ..models import Evidence, Indicator, MonthlyReport, Plan, Realisation
-
-EDITABLE = (MonthlyReport.Status.OPEN, MonthlyReport.Status.RETURNED)
 
 # The first bytes each kind of file starts with: an upload must be what its name says.
 SIGNATURES = {
@@ -48,26 +44,15 @@ def _build(plan: Plan, month: int) -> MonthlyReport:
 
 def reports_create(plans, month: int) -> list[MonthlyReport]:
     """Create the month's reports of approved plans that have none yet, with their first audit
-    event and the employee's task: in bulk, and safe to run again."""
+    event and the employee's task (the engine's ``start_many``): in bulk, and safe to run again."""
     plans = [p for p in plans if p.revision > 0]
     existing = set(
         MonthlyReport.objects.filter(plan__in=plans, month=month).values_list("plan_id", flat=True)
     )
     reports = [_build(plan, month) for plan in plans if plan.pk not in existing]
-    if not reports:
-        return []
-    with transaction.atomic():
-        reports = MonthlyReport.objects.bulk_create(reports)
-        now = timezone.now()
-        AuditEvent.objects.bulk_create([
-            audit.build_event(document_type="report", document_id=r.pk, action="create", to_state=r.status,
-                              data={"month": month}, origin={"channel": "system"}, at=now)
-            for r in reports
-        ])
-        for report in reports:
-            report.member = report.plan.member
-            open_tasks("report", report.pk, report.flow_class(report).open_tasks())
-    return reports
+    for report in reports:
+        report.member = report.plan.member
+    return start_many(reports, data={"month": month})
 
 
 def reports_open_month(*, year: int, month: int, chunk_size: int = 1000) -> int:
@@ -90,7 +75,7 @@ def report_for_month(*, plan: Plan, month: int, actor) -> tuple[MonthlyReport, b
     report = MonthlyReport.objects.filter(plan=plan, month=month).first()
     if report is not None:
         return report, False
-    if plan.employee.user_id != actor.pk:
+    if plan.flow_class(plan).authorize(actor, EMPLOYEE) is None:
         raise NotPermitted(_("Only the plan's owner may start its monthly report."))
     if plan.revision == 0:
         raise InvalidTransition(_("Monthly reports start once the plan is approved."), status=plan.status)
@@ -104,23 +89,13 @@ def report_for_month(*, plan: Plan, month: int, actor) -> tuple[MonthlyReport, b
     return (created[0] if created else MonthlyReport.objects.get(plan=plan, month=month)), bool(created)
 
 
-def _lock_editable(report: MonthlyReport, actor) -> MonthlyReport:
-    report = MonthlyReport.objects.select_for_update(of=("self",)).select_related("employee", "cycle").get(pk=report.pk)
-    if report.employee.user_id != actor.pk:
-        raise NotPermitted(_("Only the report's owner may change it."))
-    if report.status not in EDITABLE:
-        raise InvalidTransition(
-            _("The report can be changed only while open or returned; it is “%(status)s”.") % {"status": report.get_status_display()},
-            status=report.status, allowed_actions=report.flow_class(report).allowed_actions(actor),
-        )
-    return report
-
-
 def report_update_realisations(*, report: MonthlyReport, actor, items: list[dict], origin: dict | None = None) -> MonthlyReport:
-    """Set the realisation of indicators of the report's plan (others are left as they are)."""
-    with transaction.atomic():
-        report = _lock_editable(report, actor)
-        indicators = {i.pk: i for i in Indicator.objects.filter(result__plan_id=report.plan_id)}
+    """Set the realisation of indicators of the report's plan (others are left as they are): the
+    report's ``edit``, which its flow allows its owner while open or returned."""
+
+    def change(flow) -> dict:
+        locked = flow.document
+        indicators = {i.pk: i for i in Indicator.objects.filter(result__plan_id=locked.plan_id)}
         errors = {}
         for index, item in enumerate(items):
             if item["indicator"] not in indicators:
@@ -129,15 +104,13 @@ def report_update_realisations(*, report: MonthlyReport, actor, items: list[dict
             raise ValidationError(errors)
         for item in items:
             Realisation.objects.update_or_create(
-                report=report, indicator_id=item["indicator"],
+                report=locked, indicator_id=item["indicator"],
                 defaults={"value": item["value"], "note": item.get("note", ""),
                           "indicator_description": indicators[item["indicator"]].description},
             )
-        report.version += 1
-        report.save(update_fields=["version", "updated_at"])
-        audit.append(document_type="report", document_id=report.pk, action="edit", from_state=report.status,
-                     to_state=report.status, actor_id=actor.pk, data={"realisations": len(items)}, origin=origin)
-    return report
+        return {"realisations": len(items)}
+
+    return edit(report, "edit", actor=actor, change=change, origin=origin).document
 
 
 def validate_upload(rules: dict, name: str, size: int, head: bytes) -> str:
@@ -158,39 +131,51 @@ def validate_upload(rules: dict, name: str, size: int, head: bytes) -> str:
 
 
 def evidence_add(*, report: MonthlyReport, actor, upload=None, url: str = "", name: str = "", origin: dict | None = None) -> Evidence:
-    """Attach an uploaded file (through Django's storage) or a link to a report."""
-    with transaction.atomic():
-        report = _lock_editable(report, actor)
-        rules = report.cycle.rules
-        if report.evidence.count() >= rules["evidence"]["max_items"]:
+    """Attach an uploaded file (through Django's storage) or a link to a report: the report's
+    ``add_evidence`` edit."""
+
+    def change(flow) -> dict:
+        locked = flow.document
+        rules = locked.cycle.rules
+        if locked.evidence.count() >= rules["evidence"]["max_items"]:
             raise ValidationError({"file": [_("A report holds at most %(n)s pieces of evidence.") % {"n": rules["evidence"]["max_items"]}]})
         if upload is not None:
             head = upload.read(16)
             upload.seek(0)
             validate_upload(rules, upload.name, upload.size, head)
-            evidence = Evidence(report=report, kind=Evidence.Kind.FILE, name=(name or upload.name)[:255], size=upload.size,
-                                content_type=getattr(upload, "content_type", "") or "", uploaded_by=actor)
+            evidence = Evidence(report=locked, kind=Evidence.Kind.FILE, name=(name or upload.name)[:255], size=upload.size,
+                                content_type=(getattr(upload, "content_type", "") or "")[:100], uploaded_by=actor)
             evidence.file.save(PurePath(upload.name).name, upload, save=False)
         else:
             try:
                 URLValidator(schemes=["http", "https"])(url)
             except ValidationError:
                 raise ValidationError({"url": [_("Give a web address starting with http:// or https://.")]}) from None
-            evidence = Evidence(report=report, kind=Evidence.Kind.LINK, url=url, name=(name or url)[:255], uploaded_by=actor)
+            if len(url) > Evidence._meta.get_field("url").max_length:
+                raise ValidationError({"url": [_("The web address is too long.")]})
+            evidence = Evidence(report=locked, kind=Evidence.Kind.LINK, url=url, name=(name or url)[:255], uploaded_by=actor)
         evidence.save()
-        audit.append(document_type="report", document_id=report.pk, action="add_evidence", from_state=report.status,
-                     to_state=report.status, actor_id=actor.pk,
-                     data={"evidence": evidence.pk, "kind": evidence.kind, "name": evidence.name, "size": evidence.size}, origin=origin)
-    return evidence
+        added.append(evidence)
+        return {"evidence": evidence.pk, "kind": evidence.kind, "name": evidence.name, "size": evidence.size}
+
+    added: list[Evidence] = []
+    edit(report, "add_evidence", actor=actor, change=change, origin=origin)
+    return added[0]
 
 
 def evidence_delete(*, evidence: Evidence, actor, origin: dict | None = None) -> None:
-    with transaction.atomic():
-        report = _lock_editable(evidence.report, actor)
+    """Remove a piece of evidence from its report (the report's ``delete_evidence`` edit); a
+    file leaves storage once the removal has committed."""
+
+    def change(flow) -> dict:
         file_name = evidence.file.name if evidence.kind == Evidence.Kind.FILE else ""
-        audit.append(document_type="report", document_id=report.pk, action="delete_evidence", from_state=report.status,
-                     to_state=report.status, actor_id=actor.pk, data={"evidence": evidence.pk, "name": evidence.name}, origin=origin)
-        evidence.delete()
+        deleted = Evidence.objects.filter(pk=evidence.pk, report=flow.document).delete()[0]
+        if not deleted:
+            raise ValidationError({"evidence": [_("This evidence is not part of the report.")]})
         if file_name:
             storage = evidence.file.storage
             transaction.on_commit(lambda: storage.delete(file_name))
+        return {"evidence": evidence.pk, "name": evidence.name}
+
+    edit(evidence.report, "delete_evidence", actor=actor, change=change, origin=origin)
+

@@ -9,11 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org.models import Position
-from org.services import ReportingLineResolver, is_hr_for
-from workflow import audit
-from workflow.engine import open_tasks, perform
-from workflow.errors import InvalidTransition, NotPermitted
-from workflow.models import AuditEvent
+from org.services import ReportingLineResolver
+from workflow.engine import UNCHANGED, edit, perform, start_many
+from workflow.errors import NotPermitted
 
 from .. import distribution
 from ..models import PERIODS, Assessment, Cycle, CycleMember, Evaluation, FeedbackRequest, Plan, UnitReview
@@ -22,27 +20,30 @@ from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
 
 def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = None) -> tuple[Evaluation, int, int]:
     """HR starts an evaluation period: one assessment per employee with an approved plan and
-    one review per unit, created once (a repeated call creates only what is missing)."""
-    if not is_hr_for(actor, list(cycle.units.all())):
-        raise NotPermitted(_("Only HR of the cycle's units may start an evaluation period."))
-    if period not in dict(PERIODS):
-        raise ValidationError({"period": [_("Choose Q1, Q2, Q3, Q4 or annual.")]})
-    if period != "annual" and cycle.period_type != Cycle.PeriodType.QUARTERLY:
-        raise ValidationError({"period": [_("This cycle is evaluated annually only.")]})
-    if cycle.status != Cycle.Status.OPEN:
-        raise InvalidTransition(_("Evaluation periods start only in an open cycle."), status=cycle.status)
-    with transaction.atomic():
-        evaluation, created = Evaluation.objects.get_or_create(cycle=cycle, period=period, defaults={"created_by": actor})
-        if created:
-            audit.append(document_type="cycle", document_id=cycle.pk, action="start_evaluation", from_state=cycle.status,
-                         to_state=cycle.status, actor_id=actor.pk, data={"period": period}, origin=origin)
+    one review per unit, created once (a repeated call creates only what is missing). An edit of
+    the cycle: its lock serialises two starts, and it must be open."""
+    created: dict = {}
+
+    def change(flow) -> dict:
+        if period not in dict(PERIODS):
+            raise ValidationError({"period": [_("Choose Q1, Q2, Q3, Q4 or annual.")]})
+        if period != "annual" and flow.document.period_type != Cycle.PeriodType.QUARTERLY:
+            raise ValidationError({"period": [_("This cycle is evaluated annually only.")]})
+        locked = flow.document
+        evaluation, _new = Evaluation.objects.get_or_create(cycle=locked, period=period, defaults={"created_by": actor})
         members = list(
-            CycleMember.objects.filter(cycle=cycle, plan__revision__gt=0)
-            .select_related("employee", "rater", "position", "unit", "cycle")
+            CycleMember.objects.filter(cycle=locked, plan__revision__gt=0)
+            .select_related("employee", "rater", "raters_superior", "position", "unit", "cycle")
         )
-        reviews = _create_reviews(cycle, evaluation, {m.unit for m in members})
-        assessments = _create_assessments(cycle, evaluation, members, reviews)
-    return evaluation, len(reviews["created"]), len(assessments)
+        reviews = _create_reviews(locked, evaluation, {m.unit for m in members})
+        assessments = _create_assessments(locked, evaluation, members, reviews)
+        created.update(evaluation=evaluation, reviews=len(reviews["created"]), assessments=len(assessments))
+        if not (_new or reviews["created"] or assessments):
+            return UNCHANGED
+        return {"period": period, "unit_reviews": len(reviews["created"]), "assessments": len(assessments)}
+
+    edit(cycle, "start_evaluation", actor=actor, change=change, origin=origin)
+    return created["evaluation"], created["reviews"], created["assessments"]
 
 
 def _create_reviews(cycle, evaluation, units) -> dict:
@@ -58,10 +59,7 @@ def _create_reviews(cycle, evaluation, units) -> dict:
         new.append(UnitReview(cycle=cycle, evaluation=evaluation, unit=unit, period=evaluation.period,
                               predicate_setter_id=resolver.holder_of(setter_position),
                               predicate_setter_position_id=setter_position))
-    new = UnitReview.objects.bulk_create(new)
-    _first_events("unit_review", new, {"period": evaluation.period})
-    for review in UnitReview.objects.filter(pk__in=[r.pk for r in new]).select_related("cycle", "unit", "evaluation", "predicate_setter"):
-        open_tasks("unit_review", review.pk, review.flow_class(review).open_tasks())
+    new = start_many(new, data={"period": evaluation.period})
     existing.update({r.unit_id: r for r in new})
     return {"by_unit": existing, "created": new}
 
@@ -74,52 +72,36 @@ def _create_assessments(cycle, evaluation, members, reviews) -> list[Assessment]
                    is_unit_leader=bool(m.position and m.position.is_unit_leader and m.position.unit_id == m.unit_id))
         for m in members if m.pk not in existing
     ]
-    new = Assessment.objects.bulk_create(new)
-    _first_events("assessment", new, {"period": evaluation.period})
-    for assessment in new:
-        assessment.evaluation = evaluation
-        open_tasks("assessment", assessment.pk, assessment.flow_class(assessment).open_tasks())
-    return new
-
-
-def _first_events(document_type: str, documents, data: dict) -> None:
-    now = timezone.now()
-    AuditEvent.objects.bulk_create([
-        audit.build_event(document_type=document_type, document_id=d.pk, action="create", to_state=d.status,
-                          data=data, origin={"channel": "system"}, at=now)
-        for d in documents
-    ])
+    return start_many(new, data={"period": evaluation.period})
 
 
 def assessment_rate(*, assessment: Assessment, actor, ratings: dict, origin: dict | None = None) -> Assessment:
-    """The rater's ratings of a draft assessment (results, behaviour, per core value, note)."""
+    """The rater's ratings of a draft assessment (results, behaviour, per core value, note): an
+    edit the rater (in person, as acting official or delegate) makes before submitting."""
+
+    def change(flow) -> dict:
+        _validate_ratings(ratings)
+        a = flow.document
+        changed = {key: ratings[key] for key in ("results_rating", "behaviour_rating", "behaviour_values", "note") if key in ratings}
+        flow.set(**{key: value if value is not None else "" for key, value in changed.items()})
+        # Show the predicate the ratings give while the rater is still rating (recomputed on submit).
+        predicate = preview_predicate(a)
+        flow.set(rated_predicate=predicate, predicate=predicate)
+        return {}
+
+    return edit(assessment, "rate", actor=actor, change=change, origin=origin).document
+
+
+def _validate_ratings(ratings: dict) -> None:
     errors = {}
     for key in ("results_rating", "behaviour_rating"):
         if ratings.get(key) not in (None, "", *RATINGS):
             errors[key] = [_("Choose above, as_expected or below.")]
     values = ratings.get("behaviour_values") or {}
-    if set(values) - set(CORE_VALUES) or set(values.values()) - set(RATINGS):
+    if not isinstance(values, dict) or set(values) - set(CORE_VALUES) or set(values.values()) - set(RATINGS):
         errors["behaviour_values"] = [_("Rate the BerAKHLAK core values by their code names with above, as_expected or below.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        a = Assessment.objects.select_for_update(of=("self",)).select_related("member__rater", "unit_review", "cycle").get(pk=assessment.pk)
-        flow = a.flow_class(a)
-        if flow.authorize(actor, "rater") is None:
-            raise NotPermitted(_("Only the employee's rater may rate this assessment."))
-        if a.status != Assessment.Status.DRAFT:
-            raise InvalidTransition(_("Ratings can be changed only before the assessment is submitted."),
-                                    status=a.status, allowed_actions=flow.allowed_actions(actor))
-        changed = {key: ratings[key] for key in ("results_rating", "behaviour_rating", "behaviour_values", "note") if key in ratings}
-        for key, value in changed.items():
-            setattr(a, key, value if value is not None else "")
-        # Show the predicate the ratings give while the rater is still rating (recomputed on submit).
-        a.rated_predicate = a.predicate = preview_predicate(a)
-        a.version += 1
-        a.save(update_fields=[*changed, "rated_predicate", "predicate", "version", "updated_at"])
-        audit.append(document_type="assessment", document_id=a.pk, action="rate", from_state=a.status, to_state=a.status,
-                     actor_id=actor.pk, data={k: v for k, v in changed.items() if k != "note"}, origin=origin)
-    return a
 
 
 def preview_predicate(assessment: Assessment) -> str:
@@ -209,22 +191,26 @@ def public_by_employee(employee_ids: list[int], months: list[str]) -> dict:
 
 
 def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predicate: str, reason: str, origin=None) -> Assessment:
-    """A forum member changes an assessment's predicate with a written reason."""
-    _require_forum(review, actor)
-    if predicate not in dict(Assessment.Predicate.choices):
-        raise ValidationError({"predicate": [_("Choose a valid predicate.")]})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Give the reason for the change.")]})
-    assessment = Assessment.objects.filter(pk=assessment_id, unit_review=review).first()
-    if assessment is None:
-        raise ValidationError({"assessment": [_("This assessment is not part of the unit's review.")]})
-    with transaction.atomic():
+    """A forum member changes an assessment's predicate with a written reason: an edit of the
+    unit's review (locked first, so adjustments of one review serialise) and the assessment's
+    ``adjust`` transition, in one transaction."""
+    adjusted: dict = {}
+
+    def change(flow) -> dict:
+        if predicate not in dict(Assessment.Predicate.choices):
+            raise ValidationError({"predicate": [_("Choose a valid predicate.")]})
+        if not (reason or "").strip():
+            raise ValidationError({"reason": [_("Give the reason for the change.")]})
+        assessment = Assessment.objects.filter(pk=assessment_id, unit_review=flow.document).first()
+        if assessment is None:
+            raise ValidationError({"assessment": [_("This assessment is not part of the unit's review.")]})
         result = perform(assessment, "adjust", actor=actor, comment=reason,
-                         data={"predicate": predicate, "from": assessment.predicate, "unit_review": review.pk}, origin=origin)
-        audit.append(document_type="unit_review", document_id=review.pk, action="adjust", from_state=review.status,
-                     to_state=review.status, actor_id=actor.pk, comment=reason,
-                     data={"assessment": assessment.pk, "from": assessment.predicate, "to": predicate}, origin=origin)
-    return result.document
+                         data={"predicate": predicate, "unit_review": flow.document.pk}, origin=origin)
+        adjusted["assessment"] = result.document
+        return {"assessment": assessment.pk, "from": result.event.data.get("from", ""), "to": predicate}
+
+    edit(review, "adjust", actor=actor, change=change, comment=reason, origin=origin)
+    return adjusted["assessment"]
 
 
 def unit_review_approve(*, review: UnitReview, actor, justification: str = "", origin=None) -> UnitReview:

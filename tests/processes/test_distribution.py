@@ -1,4 +1,4 @@
-"""The distribution pattern of each unit predicate (shared/domain.md, SE MenPANRB 3/2023), and
+"""The distribution pattern of each unit predicate (docs/predicates-and-distribution.md, SE MenPANRB 3/2023), and
 the forum's board and approval through the API: guidance to justify departures from."""
 
 import datetime

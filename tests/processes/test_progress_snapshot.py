@@ -17,7 +17,7 @@ from processes.selectors import cycle_progress
 from processes.services import progress as progress_service
 from processes.services.cycles import cycle_create, cycle_open
 from processes.services.progress import progress_of, refresh_lock_key, refresh_progress
-from web.views.hr_cycle import overdue_count_key
+from processes.selectors.hr_dashboard import overdue_count_key
 from workflow.engine import perform
 
 from ..conftest import fill_plan, plan_of

@@ -1,4 +1,4 @@
-"""The rule set: the predicate matrix of shared/domain.md, the leader's results rating, the
+"""The rule set: the predicate matrix of docs/predicates-and-distribution.md, the leader's results rating, the
 validation of rule sets, and the copy a cycle keeps of its rules."""
 
 import datetime
@@ -17,7 +17,7 @@ from .conftest import assessment_of, review_of
 
 pytestmark = pytest.mark.django_db
 
-# shared/domain.md, "Ratings and predicates": rows are results, columns behaviour.
+# docs/predicates-and-distribution.md, "The predicate matrix": rows are results, columns behaviour.
 MATRIX = [
     ("above", "above", "very_good"),
     ("above", "as_expected", "good"),

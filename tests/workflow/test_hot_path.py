@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_the_prepared_lock_loads_what_the_lock_queryset_loads(org, cycle, approved_chain):
     plan = plan_of(cycle, org.employee)
     with transaction.atomic():
-        prepared = PlanFlow.lock(plan.pk)
+        prepared = PlanFlow.lock(plan.pk)[0]
         plain = PlanFlow.lock_queryset().get(pk=plan.pk)
     assert {f.attname: getattr(prepared, f.attname) for f in Plan._meta.concrete_fields} == {
         f.attname: getattr(plain, f.attname) for f in Plan._meta.concrete_fields
@@ -38,13 +38,13 @@ def test_the_prepared_lock_loads_what_the_lock_queryset_loads(org, cycle, approv
 def test_the_prepared_lock_runs_each_time_with_the_document_asked_for(org, cycle, approved_chain):
     mine, my_raters = plan_of(cycle, org.employee), plan_of(cycle, org.kabid)
     with transaction.atomic():
-        assert PlanFlow.lock(mine.pk).member.employee_id == org.employee.pk
-        assert PlanFlow.lock(my_raters.pk).member.employee_id == org.kabid.pk
+        assert PlanFlow.lock(mine.pk)[0].member.employee_id == org.employee.pk
+        assert PlanFlow.lock(my_raters.pk)[0].member.employee_id == org.kabid.pk
 
 
 def test_the_prepared_lock_says_when_there_is_no_such_document(db):
     with transaction.atomic(), pytest.raises(Plan.DoesNotExist):
-        PlanFlow.lock(987654)
+        PlanFlow.lock(987654)[0]
 
 
 def test_a_lock_query_it_cannot_prepare_falls_back_to_the_queryset(org, cycle):
@@ -52,7 +52,7 @@ def test_a_lock_query_it_cannot_prepare_falls_back_to_the_queryset(org, cycle):
     # the same key twice among the parameters: no single place to put another key in
     prepared = PreparedLock(lambda: Plan.objects.filter(member__plan__pk__gte=0))
     with transaction.atomic():
-        assert prepared.get(plan.pk).pk == plan.pk
+        assert prepared.get(plan.pk)[0].pk == plan.pk
 
 
 def test_a_batch_inserts_rows_with_their_ids_and_updates_in_the_order_queued(org, cycle):
@@ -113,7 +113,7 @@ def test_the_lock_leaves_the_planner_as_it_found_it_for_the_rest_of_the_transact
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SHOW join_collapse_limit")
         before = cursor.fetchone()[0]
-        assert PlanFlow.lock(plan.pk).pk == plan.pk
+        assert PlanFlow.lock(plan.pk)[0].pk == plan.pk
         cursor.execute("SHOW join_collapse_limit")
         assert cursor.fetchone()[0] == before
 

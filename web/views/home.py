@@ -10,7 +10,7 @@ from notifications.messages import render as render_message
 from notifications.models import Notification
 from notifications.services import notification_mark_read
 
-from processes.selectors import open_tasks_for
+from processes.selectors import notifications_for, open_tasks_for, unread_count
 
 from ..documents import action_label
 from ..links import page_for
@@ -24,12 +24,12 @@ def home(request):
         task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
         task.url = page_for(task.document_type, task.document_id)
         task.labels = [action_label(task.document_type, a) for a in task.actions]
-    notifications = list(Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")[:20])
+    notifications = list(notifications_for(request.user)[:20])
     language = translation.get_language()
     for notification in notifications:
         notification.message = render_message(notification.event, notification.data, language)
         notification.url = page_for(notification.document_type, notification.document_id) if notification.document_type else ""
-    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    unread = unread_count(request.user)
     return render(request, "web/home.html", {"tasks": tasks, "notifications": notifications, "unread": unread})
 
 

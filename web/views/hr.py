@@ -17,13 +17,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.request_origin import request_origin
 from org.models import Employee, Unit
 from org.services import hr_scope_units
 from processes.models import Cycle
 from processes.selectors import is_hr
 from processes.services.cycles import cycle_create
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 
 
 def hr_required(view):
@@ -130,7 +131,7 @@ def cycles(request):
             def create():
                 created["cycle"] = cycle_create(actor=request.user, name=data["name"], year=data["year"], units=data["units"],
                                                 plan_deadline=data["plan_deadline"], period_type=data["period_type"],
-                                                origin=web_origin(request))
+                                                origin=request_origin(request))
 
             errors = attempt(request, create, success=_("The cycle is created. Open it to create the plans."))
             if errors is None:

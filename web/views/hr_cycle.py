@@ -9,27 +9,23 @@ import datetime
 import heapq
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from processes.labels import labels_of
-from org.services import is_hr_for
+from config.request_origin import request_origin
+from processes import roles
 from processes.models import PERIODS, Assessment, Cycle, MonthlyReport, Objection, Plan, UnitReview
-from processes.selectors import cycles_visible_to
+from processes.selectors import LIST_LIMIT, cycles_visible_to, forget_counts, late_reports, overdue_tasks
 from processes.services.cycles import cycle_open
 from processes.services.progress import max_age, progress_of, queue_refresh
 from processes.services.scoring import evaluation_start
 from workflow.engine import available_actions, perform
-from workflow.models import OpenTask
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from ..documents import action_label, document_context
 from ..links import page_for
 from .hr import hr_required
@@ -41,8 +37,6 @@ STAGES = [
     ("unit_review", gettext_lazy("Unit reviews"), UnitReview.Status.choices),
     ("objection", gettext_lazy("Objections"), Objection.Status.choices),
 ]
-DOCUMENT_MODELS = (Plan, MonthlyReport, Assessment, UnitReview, Objection)
-LIST_LIMIT = 50
 # Where a stage's documents rest once done: with more units than fit on the page, the units with
 # the most documents short of it are the ones shown.
 DONE = {"plan": {"approved"}, "report": {"accepted"}, "assessment": {"final", "ratified"}, "unit_review": {"ratified"}}
@@ -51,7 +45,7 @@ DONE = {"plan": {"approved"}, "report": {"accepted"}, "assessment": {"final", "r
 def hr_cycle(request, pk: int) -> Cycle:
     """The cycle, for HR of its units: 404 if out of the user's view, 403 if only seen."""
     cycle = get_object_or_404(cycles_visible_to(request.user).prefetch_related("units"), pk=pk)
-    if not is_hr_for(request.user, list(cycle.units.all())):
+    if roles.HR_ROLE.holds(request.user, cycle) is None:
         raise PermissionDenied(_("Only HR of the cycle's units may see this."))
     return cycle
 
@@ -75,7 +69,7 @@ def cycle_opening(request, pk: int):
 def _start(request, cycle, started: dict):
     def call():
         _evaluation, reviews, assessments = evaluation_start(cycle=cycle, period=request.POST.get("period", ""),
-                                                             actor=request.user, origin=web_origin(request))
+                                                             actor=request.user, origin=request_origin(request))
         started.update(reviews=reviews, assessments=assessments)
     return call
 
@@ -86,7 +80,7 @@ def cycle_detail(request, pk: int):
     cycle = hr_cycle(request, pk)
     state, status = {}, 200
     if request.method == "POST":
-        action, origin, started = request.POST.get("action", ""), web_origin(request), {}
+        action, origin, started = request.POST.get("action", ""), request_origin(request), {}
         calls = {
             "open": (lambda: cycle_open(cycle=cycle, actor=request.user, origin=origin), _("Opening started: the plans are being created.")),
             "start_evaluation": (_start(request, cycle, started), _("The evaluation period has started.")),
@@ -112,7 +106,7 @@ def cycle_detail(request, pk: int):
 def cycle_progress_refresh(request, pk: int):
     """HR asks for the progress to be counted again now rather than at the next scheduled refresh."""
     cycle = hr_cycle(request, pk)
-    cache.delete_many([overdue_count_key(cycle.pk), late_count_key(cycle.pk)])
+    forget_counts(cycle.pk)
     if queue_refresh(cycle.pk):
         messages.success(request, _("The progress is being counted again: reload the page in a moment."))
     else:
@@ -145,7 +139,7 @@ def dashboard(cycle: Cycle) -> dict:
     for review in reviews:
         review.url = reverse("review-detail", args=[review.pk])
     return {"cycle": cycle, "opening": opening(cycle), "stages": stages, "reviews": reviews,
-            "late_reports": late_reports(cycle), "overdue": overdue_tasks(cycle),
+            "late_reports": _late_reports(cycle), "overdue": _overdue_tasks(cycle),
             "public_feedback": progress["public_feedback"], "progress_as_of": datetime.datetime.fromisoformat(progress["as_of"]),
             "progress_stale": progress["stale"], "progress_live": max_age() <= 0, **document_context(cycle)}
 
@@ -170,64 +164,18 @@ def _segments(statuses: dict, total: int, choices) -> list[dict]:
             for s, label in choices if total and statuses.get(s)]
 
 
-def late_reports(cycle: Cycle) -> dict:
-    """Reports submitted late, and reports past their deadline not submitted yet."""
-    now = timezone.now()
-    late = MonthlyReport.objects.filter(cycle=cycle).filter(
-        Q(late=True) | Q(status__in=[MonthlyReport.Status.OPEN, MonthlyReport.Status.RETURNED], due_at__lt=now))
-    # In due order, ties by key: a month's reports share one due time, and ordering ties by name
-    # sorted every one of them (10,000 in a January) before taking the first page.
-    rows = list(late.select_related("employee", "unit").order_by("due_at", "id")[:LIST_LIMIT])
-    for report in rows:
+def _late_reports(cycle: Cycle) -> dict:
+    """The first late reports (the selector's), each with its page."""
+    listed = late_reports(cycle).head(LIST_LIMIT)
+    for report in listed["rows"]:
         report.url = page_for("report", report.pk)
-        report.unsubmitted = report.status in (MonthlyReport.Status.OPEN, MonthlyReport.Status.RETURNED)
-    if len(rows) < LIST_LIMIT:
-        count = len(rows)
-    else:
-        count = _kept_as_long_as_progress(late_count_key(cycle.pk), late.count)
-    return {"rows": rows, "count": count}
+    return listed
 
 
-def late_count_key(cycle_id: int) -> str:
-    return f"kinerja:late-count:{cycle_id}"
-
-
-def overdue_tasks(cycle: Cycle) -> dict:
-    """Open tasks of the cycle's documents past their due time, with who holds each.
-
-    "A document of this cycle" is tested per row with EXISTS on the document's primary key: the
-    list then walks the open tasks in due order (index task_open_due) and stops at the limit. The
-    count takes one branch per document type joined by UNION ALL, each an ordinary semi-join.
-    (An OR of "document_id IN (this cycle's documents)" left PostgreSQL a subplan that re-read a
-    cycle's million reports for each task once they outgrew work_mem: 22 s.)"""
-    pending = OpenTask.objects.pending().filter(due_at__lt=timezone.now())
-    of_cycle = Q()
-    for model in DOCUMENT_MODELS:
-        of_cycle |= Q(document_type=model.document_type) & Q(Exists(model.objects.filter(pk=OuterRef("document_id"), cycle=cycle)))
-    rows = list(pending.filter(of_cycle).select_related("assignee__employee", "position").order_by("due_at", "id")[:LIST_LIMIT])
-    if len(rows) < LIST_LIMIT:
-        count = len(rows)
-    else:
-        branches = [pending.filter(document_type=model.document_type, document_id__in=model.objects.filter(cycle=cycle).values("pk"))
-                    .values("pk") for model in DOCUMENT_MODELS]
-        count = _kept_as_long_as_progress(overdue_count_key(cycle.pk), branches[0].union(*branches[1:], all=True).count)
-    labels = labels_of((task.document_type, task.document_id) for task in rows)
-    for task in rows:
-        task.label = labels.get(task.document_type, {}).get(task.document_id, f"{task.document_type} #{task.document_id}")
+def _overdue_tasks(cycle: Cycle) -> dict:
+    """The first overdue tasks (the selector's), each with its document's page and its actions' labels."""
+    listed = overdue_tasks(cycle).head(LIST_LIMIT)
+    for task in listed["rows"]:
         task.url = page_for(task.document_type, task.document_id)
         task.labels = [action_label(task.document_type, a) for a in task.actions]
-        employee = getattr(task.assignee, "employee", None) if task.assignee_id else None
-        task.holder = employee.name if employee else (task.assignee.username if task.assignee_id else "")
-    return {"rows": rows, "count": count}
-
-
-def overdue_count_key(cycle_id: int) -> str:
-    return f"kinerja:overdue-count:{cycle_id}"
-
-
-def _kept_as_long_as_progress(key: str, count):
-    """A count that joins a large cycle's overdue tasks with its documents (250 ms for 100,000
-    people) is kept in the cache as long as a progress snapshot stays fresh; counted on every
-    request when snapshots are off."""
-    limit = max_age()
-    return count() if limit <= 0 else cache.get_or_set(key, count, timeout=limit)
+    return listed

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from config.request_origin import request_origin
 from org.models import Employee
 from org.services import units_within
 from processes.models import CycleMember
 from processes.services.cycles import member_correct_reporting_line
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from .hr import EmployeeField, HRForm, add_errors, hr_required, posted_id
 from .hr_cycle import hr_cycle
 
@@ -69,7 +70,7 @@ def cycle_members(request, pk: int):
             data = form.cleaned_data
             errors = attempt(request, lambda: member_correct_reporting_line(
                 member=member, actor=request.user, rater=data["rater"], raters_superior=data["raters_superior"],
-                reason=data["reason"], origin=web_origin(request),
+                reason=data["reason"], origin=request_origin(request),
             ), success=_("The rater of %(employee)s is corrected; the open tasks moved.") % {"employee": member.employee.name})
             if errors is None:
                 return redirect(request.get_full_path())

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from config.request_origin import request_origin
 from org.delegations import delegation_create, delegation_end, delegations_visible_to
 from org.importer import COLUMNS, ImportRejected, import_org
 from org.models import Position
 from org.services import hr_scope_units
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from .hr import EmployeeField, HRForm, add_errors, hr_required, posted_id
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -71,7 +72,7 @@ def delegations(request):
                           initial={"start": timezone.localdate()})
     status = 200
     if request.method == "POST":
-        action, origin = request.POST.get("action"), web_origin(request)
+        action, origin = request.POST.get("action"), request_origin(request)
         if action == "end":
             delegation = get_object_or_404(delegations_visible_to(request.user), pk=posted_id(request, "delegation"))
             errors = attempt(request, lambda: delegation_end(delegation=delegation, actor=request.user, origin=origin),

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from config.request_origin import request_origin
 from processes.flows.base import FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL
+from processes.labels import CORE_VALUE_LABELS
 from processes.models import Assessment, CycleRole, UnitReview
 from processes.rules import CORE_VALUES, RATINGS
 from processes.selectors import unit_reviews_visible_to
@@ -28,15 +30,9 @@ from processes.services.scoring import (
 )
 from workflow.engine import available_actions
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from ..documents import document_context
 from ..links import page_for
-
-CORE_VALUE_LABELS = {
-    "service_orientation": gettext_lazy("Service orientation"), "accountability": gettext_lazy("Accountable"),
-    "competence": gettext_lazy("Competent"), "harmony": gettext_lazy("Harmonious"), "loyalty": gettext_lazy("Loyal"),
-    "adaptability": gettext_lazy("Adaptive"), "collaboration": gettext_lazy("Collaborative"),
-}
 
 # Which role each of the page's actions needs (checked before the input: a stranger is told
 # 403, not asked to correct the form).
@@ -80,7 +76,7 @@ def _assessment_id(value) -> int:
 
 
 def _call(request, review: UnitReview, action: str):
-    post, user, origin = request.POST, request.user, web_origin(request)
+    post, user, origin = request.POST, request.user, request_origin(request)
     if action == "set_unit_predicate":
         return lambda: unit_review_set_predicate(review=review, actor=user, unit_predicate=post.get("unit_predicate", ""),
                                                  comment=post.get("comment", ""), origin=origin)

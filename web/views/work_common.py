@@ -7,25 +7,14 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from config.request_origin import request_origin
+from processes.labels import core_values  # noqa: F401  (the pages import it from here)
 from processes.models import Rating
-from processes.rules import CORE_VALUES
 from workflow.engine import perform
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from ..documents import document_context
-
-# The seven BerAKHLAK core values (UU 20/2023), by their code names.
-CORE_VALUE_LABELS = {
-    "service_orientation": gettext_lazy("Service oriented"),
-    "accountability": gettext_lazy("Accountable"),
-    "competence": gettext_lazy("Competent"),
-    "harmony": gettext_lazy("Harmonious"),
-    "loyalty": gettext_lazy("Loyal"),
-    "adaptability": gettext_lazy("Adaptive"),
-    "collaboration": gettext_lazy("Collaborative"),
-}
 
 RATING_CHOICES = Rating.choices
 
@@ -52,7 +41,7 @@ def run_action(request, document, action: str, *, permitted: tuple[str, ...], co
     label = document.flow_class.action_label(action)
     return attempt(
         request,
-        lambda: perform(document, action, actor=request.user, comment=comment, data=data, origin=web_origin(request)),
+        lambda: perform(document, action, actor=request.user, comment=comment, data=data, origin=request_origin(request)),
         success=_("Done: %(action)s.") % {"action": label},
     )
 
@@ -75,10 +64,6 @@ def split_errors(errors: dict | None, fields: tuple[str, ...], rename: dict | No
 def show(request, template: str, document, context: dict, *, status: int = 200):
     """A document page: the document, its history and its open tasks."""
     return render(request, template, {**document_context(document), **context}, status=status)
-
-
-def core_values() -> list[tuple[str, str]]:
-    return [(code, CORE_VALUE_LABELS[code]) for code in CORE_VALUES]
 
 
 def field_messages(request, errors: dict) -> None:

@@ -7,7 +7,7 @@ import datetime
 from django.utils import timezone
 
 from processes.models import MonthlyReport, Plan
-from processes.services.reports import EDITABLE
+from processes.flows.report import ReportFlow
 
 
 def months_started(year: int) -> int:
@@ -18,7 +18,7 @@ def months_started(year: int) -> int:
 
 def report_row(report: MonthlyReport, now: datetime.datetime) -> dict:
     return {"month": report.month, "date": datetime.date(report.cycle.year, report.month, 1), "report": report,
-            "overdue": report.status in EDITABLE and report.due_at < now}
+            "overdue": report.status in ReportFlow.edits["edit"].states and report.due_at < now}
 
 
 def report_months(plan: Plan, *, owner: bool, reports: list[MonthlyReport] | None = None) -> list[dict]:

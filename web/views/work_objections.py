@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.request_origin import request_origin
 from processes.models import Assessment, FeedbackRequest, Objection
 from processes.rules import CORE_VALUES
 from processes.selectors import objections_visible_to
@@ -17,7 +18,7 @@ from processes.services.feedback import feedback_answer
 from processes.services.objections import objection_decide, objection_explain
 from workflow.engine import available_actions
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from .work_common import RATING_CHOICES, core_values, show, split_errors
 
 
@@ -32,14 +33,14 @@ def objection_detail(request, pk: int):
         posted = {key: request.POST.get(key, "") for key in ("explanation", "outcome", "results_rating", "behaviour_rating", "reasons")}
         if op == "explain":
             outcome = attempt(request, lambda: objection_explain(
-                objection=objection, actor=request.user, explanation=posted["explanation"][:10000], origin=web_origin(request)),
+                objection=objection, actor=request.user, explanation=posted["explanation"][:10000], origin=request_origin(request)),
                 success=_("Your explanation was recorded."))
             rename = {"comment": "explanation"}
         elif op == "decide":
             outcome = attempt(request, lambda: objection_decide(
                 objection=objection, actor=request.user, outcome=posted["outcome"], reasons=posted["reasons"][:10000],
                 results_rating=posted["results_rating"], behaviour_rating=posted["behaviour_rating"],
-                origin=web_origin(request)), success=_("The objection was decided."))
+                origin=request_origin(request)), success=_("The objection was decided."))
             rename = {"comment": "reasons"}
         else:
             messages.error(request, _("Unknown action “%(action)s”.") % {"action": op[:50]})
@@ -85,7 +86,7 @@ def feedback_answer_page(request, pk: int):
             outcome = {f"rating-{code}": [_("Choose one.")] for code in missing}
         else:
             outcome = attempt(request, lambda: feedback_answer(request=feedback, actor=request.user, ratings=chosen,
-                                                               comment=comment, origin=web_origin(request)),
+                                                               comment=comment, origin=request_origin(request)),
                               success=_("Thank you: your answer was recorded."))
         if not outcome:
             return redirect(request.path)

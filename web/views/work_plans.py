@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.request_origin import request_origin
 from processes.models import Indicator, Plan, PlanResult
 from processes.selectors import plans_visible_to
-from processes.services.plans import EDITABLE, plan_update_content
-from workflow.engine import available_actions
+from processes.services.plans import plan_update_content
+from workflow.engine import available_actions, may_edit
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from .work_common import buttons, run_action, show, split_errors
 from .work_months import report_months
 
@@ -166,13 +167,13 @@ def plan_detail(request, pk: int):
         if op in ("save", "save_submit"):
             rows = rows_from_post(request.POST)
             results, invalid = validate_rows(rows)
-            if invalid and plan.member.employee.user_id == request.user.pk and plan.status in EDITABLE:
+            if invalid and may_edit(plan, "edit", request.user):
                 messages.error(request, _("Please correct the errors below."))
                 outcome = invalid
             else:  # the service refuses a user who may not edit before it reads the rows
                 outcome = attempt(
                     request,
-                    lambda: plan_update_content(plan=plan, actor=request.user, results=results, origin=web_origin(request)),
+                    lambda: plan_update_content(plan=plan, actor=request.user, results=results, origin=request_origin(request)),
                     success=_("The plan was saved."),
                 )
             if outcome is None and op == "save_submit":
@@ -193,7 +194,7 @@ def plan_detail(request, pk: int):
 def plan_page(request, plan: Plan, rows, errors: dict, general: list) -> dict:
     allowed = available_actions(plan, request.user)
     owner = plan.member.employee.user_id == request.user.pk
-    editing = owner and plan.status in EDITABLE
+    editing = may_edit(plan, "edit", request.user)
     in_cycle, options = rater_results(plan) if editing else (False, [])
     if rows is None:
         rows = rows_from_plan(plan)

@@ -12,13 +12,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.request_origin import request_origin
 from processes.models import Evidence, Indicator, MonthlyReport
 from processes.selectors import plans_visible_to, reports_visible_to
 from processes.services.public_feedback import summary as public_summary
-from processes.services.reports import EDITABLE, evidence_add, evidence_delete, report_for_month, report_update_realisations
-from workflow.engine import available_actions
+from processes.services.reports import evidence_add, evidence_delete, report_for_month, report_update_realisations
+from workflow.engine import available_actions, may_edit
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from .work_common import buttons, field_messages, run_action, show, split_errors
 from .work_months import report_row
 
@@ -63,7 +64,7 @@ def realisation_rows(report: MonthlyReport, post=None) -> list[dict]:
 def owner_edits(request, report: MonthlyReport) -> bool:
     """The owner, while the report may change: the forms' own checks apply (anyone else is
     refused by the service, before it reads the input)."""
-    return report.member.employee.user_id == request.user.pk and report.status in EDITABLE
+    return may_edit(report, "edit", request.user)
 
 
 def save_realisations(request, report: MonthlyReport, rows: list[dict]) -> dict | None:
@@ -77,7 +78,7 @@ def save_realisations(request, report: MonthlyReport, rows: list[dict]) -> dict 
             return None
     # Anyone else: the service refuses before it reads the items.
     return attempt(request, lambda: report_update_realisations(report=report, actor=request.user, items=items,
-                                                               origin=web_origin(request)),
+                                                               origin=request_origin(request)),
                    success=_("The realisations were saved."))
 
 
@@ -102,17 +103,17 @@ def change_evidence(request, report: MonthlyReport, op: str) -> dict | None:
     if op == "delete_evidence":
         evidence_id = request.POST.get("evidence", "")
         evidence = get_object_or_404(Evidence, report=report, pk=int(evidence_id) if evidence_id.isdigit() and len(evidence_id) < 12 else 0)
-        return attempt(request, lambda: evidence_delete(evidence=evidence, actor=request.user, origin=web_origin(request)),
+        return attempt(request, lambda: evidence_delete(evidence=evidence, actor=request.user, origin=request_origin(request)),
                        success=_("The evidence was removed."))
     if op == "link":
         return attempt(request, lambda: evidence_add(report=report, actor=request.user, url=request.POST.get("url", "").strip()[:1000],
-                                                     name=name, origin=web_origin(request)), success=_("The link was added."))
+                                                     name=name, origin=request_origin(request)), success=_("The link was added."))
     upload = request.FILES.get("file")
     if upload is None and owner_edits(request, report):
         messages.error(request, _("Please correct the errors below."))
         return {"file": [_("Choose a file, or drop one on the box.")]}
     return attempt(request, lambda: evidence_add(report=report, actor=request.user, upload=upload, name=name,
-                                                 origin=web_origin(request)), success=_("The file was added."))
+                                                 origin=request_origin(request)), success=_("The file was added."))
 
 
 @login_required
@@ -142,7 +143,7 @@ def report_detail(request, pk: int):
 def report_page(request, report: MonthlyReport, rows, errors: dict, general: list) -> dict:
     allowed = available_actions(report, request.user)
     owner = report.member.employee.user_id == request.user.pk
-    editable = owner and report.status in EDITABLE
+    editable = may_edit(report, "edit", request.user)
     month = [f"{report.cycle.year}-{report.month:02d}"]
     evidence_rules = report.cycle.rules["evidence"]
     if rows is None:

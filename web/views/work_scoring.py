@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.request_origin import request_origin
 from processes.models import Assessment, CycleMember, FeedbackRequest, Objection, Predicate
 from processes.rules import CORE_VALUES, RATINGS
-from processes.selectors import assessments_visible_to
+from processes.selectors import assessments_visible_to, fixed_results_rating
 from processes.services.feedback import (
     OPEN_FOR_FEEDBACK,
     aggregate,
@@ -29,7 +30,7 @@ from processes.services.public_feedback import summary as public_summary
 from processes.services.scoring import assessment_rate, preview_predicate
 from workflow.engine import available_actions
 
-from ..actions import attempt, web_origin
+from ..actions import attempt
 from .work_common import RATING_CHOICES, buttons, core_values, run_action, show, split_errors
 
 ASSESSMENT_ACTIONS = ("submit", "accept")
@@ -56,7 +57,7 @@ def _invite(request, assessment: Assessment) -> dict | None:
         messages.error(request, _("Please correct the errors below."))
         return {"invitees": [_("Choose at least one colleague.")]}
     return attempt(request, lambda: feedback_invite(assessment=assessment, actor=request.user, invitee_ids=ids,
-                                                    origin=web_origin(request)),
+                                                    origin=request_origin(request)),
                    success=_("The invitations were sent."))
 
 
@@ -70,7 +71,7 @@ def assessment_detail(request, pk: int):
         if op in ("save", "save_submit"):
             posted = ratings_from_post(request.POST, assessment)
             outcome = attempt(request, lambda: assessment_rate(assessment=assessment, actor=request.user, ratings=posted,
-                                                               origin=web_origin(request)),
+                                                               origin=request_origin(request)),
                               success=_("The ratings were saved."))
             if outcome is None and op == "save_submit":
                 run_action(request, assessment, "submit", permitted=ASSESSMENT_ACTIONS)
@@ -78,7 +79,7 @@ def assessment_detail(request, pk: int):
             filed: list[Objection] = []
             outcome = attempt(request, lambda: filed.append(objection_file(
                 assessment=assessment, actor=request.user, reasons=request.POST.get("reasons", "")[:10000],
-                origin=web_origin(request))), success=_("Your objection was filed."))
+                origin=request_origin(request))), success=_("Your objection was filed."))
             if filed:
                 return redirect("objection-detail", filed[0].pk)
             posted = {"reasons": request.POST.get("reasons", "")}
@@ -102,7 +103,7 @@ def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, g
     is_rater = not is_employee and a.flow_class(a).authorize(user, "rater") is not None
     rules = a.cycle.rules
     unit_predicate = a.unit_review.unit_predicate
-    fixed_results = rules["leader_results_rating"][unit_predicate] if a.is_unit_leader and unit_predicate else ""
+    fixed_results = fixed_results_rating(a)
     values = {"results_rating": a.results_rating, "behaviour_rating": a.behaviour_rating,
               "behaviour_values": a.behaviour_values or {}, "note": a.note, "reasons": ""}
     values.update(posted or {})
