@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,16 +12,13 @@ from rest_framework.response import Response
 
 from config.request_origin import request_origin
 from org.models import Employee, Unit
-from org.services import hr_scope_units
-from django.http import HttpResponse
-
-from org.services import is_hr_for
+from org.services import hr_scope_units, is_hr_for
 from processes.models import PERIODS, Cycle, CycleMember, CycleRole, RuleSet
-from processes.services.documents import ratified_results, results_csv, results_xlsx
-from processes.services.scoring import evaluation_start
 from processes.selectors import cycles_visible_to, is_hr, late_reports, members_visible_to, overdue_tasks
 from processes.services.cycles import cycle_create, member_correct_reporting_line
+from processes.services.documents import ratified_results, results_csv, results_xlsx
 from processes.services.progress import progress_of
+from processes.services.scoring import evaluation_start
 from workflow.engine import available_actions
 from workflow.errors import NotPermitted
 
@@ -31,6 +29,12 @@ from .plans import EmployeeRefSerializer
 
 
 class CycleSerializer(serializers.ModelSerializer):
+    """Parsed only on create: the cycle's rules (name, year, deadline, period type, units) are
+    checked by cycle_create, as for HR's page."""
+
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    year = serializers.IntegerField()
+    period_type = serializers.CharField(required=False, default=Cycle.PeriodType.ANNUAL)
     units = serializers.PrimaryKeyRelatedField(many=True, queryset=Unit.objects.all())
     rule_set = serializers.PrimaryKeyRelatedField(queryset=RuleSet.objects.all(), required=False, allow_null=True)
     status = serializers.CharField(read_only=True)
@@ -50,17 +54,6 @@ class CycleSerializer(serializers.ModelSerializer):
         if isinstance(self.parent, serializers.ListSerializer):
             return None
         return available_actions(cycle, self.context["request"].user)
-
-    def validate_year(self, year: int) -> int:
-        if not 2000 <= year <= 2100:
-            raise serializers.ValidationError("2000-2100")
-        return year
-
-    def validate(self, attrs):
-        deadline, year = attrs.get("plan_deadline"), attrs.get("year")
-        if deadline and year and deadline.year not in (year, year - 1):
-            raise serializers.ValidationError({"plan_deadline": ["The plan deadline must fall in the cycle's year."]})
-        return attrs
 
 
 

@@ -21,7 +21,6 @@ from processes.models import FeedbackRequest, PublicFeedbackLink
 from processes.selectors import units_visible_to
 from processes.services.feedback import feedback_answer
 from processes.services.public_feedback import link_issue, link_revoke, unit_month
-from processes.rules import CORE_VALUES
 
 from .documents import AuditEventSerializer, DocumentActionsMixin
 from .idempotent import IdempotentWrites
@@ -41,13 +40,10 @@ class FeedbackRequestSerializer(serializers.ModelSerializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    ratings = serializers.DictField(child=serializers.ChoiceField(choices=["above", "as_expected", "below"]))
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    """Parsed only: the seven values and the comment's length are checked by feedback_answer."""
 
-    def validate_ratings(self, ratings):
-        if set(ratings) != set(CORE_VALUES):
-            raise serializers.ValidationError(f"Rate each of the seven values: {', '.join(CORE_VALUES)}.")
-        return ratings
+    ratings = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class FeedbackRequestViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -9,15 +10,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.request_origin import request_origin
-from processes.models import Objection, Rating
+from processes.models import Objection
 from processes.selectors import assessments_visible_to, objections_visible_to
 from processes.services.objections import objection_decide, objection_explain, objection_file
 
 from .documents import AllowedActionsField, AuditEventSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
-
-import django_filters
 
 
 class ObjectionSerializer(serializers.ModelSerializer):
@@ -42,20 +41,24 @@ class ObjectionDetailSerializer(ObjectionSerializer):
 
 
 
+# The bodies, parsed only: lengths, choices and what a decision needs are checked by the
+# services (processes/services/objections.py), as for the pages.
+
+
 class FileObjectionSerializer(serializers.Serializer):
     assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    reasons = serializers.CharField(max_length=10000)
+    reasons = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ExplanationSerializer(serializers.Serializer):
-    explanation = serializers.CharField(max_length=10000)
+    explanation = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class DecisionSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Objection.Outcome.choices)
-    results_rating = serializers.ChoiceField(choices=Rating.choices, required=False, allow_blank=True, default="")
-    behaviour_rating = serializers.ChoiceField(choices=Rating.choices, required=False, allow_blank=True, default="")
-    reasons = serializers.CharField(max_length=10000)
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    results_rating = serializers.CharField(required=False, allow_blank=True, default="")
+    behaviour_rating = serializers.CharField(required=False, allow_blank=True, default="")
+    reasons = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ObjectionFilter(django_filters.FilterSet):

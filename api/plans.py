@@ -79,19 +79,16 @@ class PlanDetailSerializer(PlanListSerializer):
 
 
 class PlanContentSerializer(serializers.Serializer):
+    """The body of a PATCH, as documented: ``results`` (each with its ``indicators``)."""
+
     results = ResultSerializer(many=True)
 
-    def to_service(self) -> list[dict]:
-        return [
-            {
-                "id": item.get("id"),
-                "title": item["title"],
-                "kind": item["kind"],
-                "supports": item.get("supports_id"),
-                "indicators": [dict(indicator) for indicator in item.get("indicators", [])],
-            }
-            for item in self.validated_data["results"]
-        ]
+
+class PlanContentBodySerializer(serializers.Serializer):
+    """The body of a PATCH as parsed: ``results`` passed as sent to ``plan_update_content``,
+    which checks every item and field (so the API and the plan page refuse alike)."""
+
+    results = serializers.JSONField()
 
 
 class PlanFilter(django_filters.FilterSet):
@@ -130,9 +127,9 @@ class PlanViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=PlanContentSerializer, responses=PlanDetailSerializer)
     def partial_update(self, request, pk=None):
         plan = self.get_object()
-        body = PlanContentSerializer(data=request.data)
+        body = PlanContentBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        plan_update_content(plan=plan, actor=request.user, results=body.to_service(), origin=request_origin(request))
+        plan_update_content(plan=plan, actor=request.user, results=body.validated_data["results"], origin=request_origin(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
 
     @extend_schema(request=CommentSerializer, responses=PlanDetailSerializer)

@@ -70,24 +70,35 @@ class ReportDetailSerializer(ReportListSerializer):
 
 
 
+# The request bodies: parsed only (types); the services check the values (report_for_month,
+# report_update_realisations, evidence_add), so the API and the report page refuse alike.
+
+
 class ReportCreateSerializer(serializers.Serializer):
     plan = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    month = serializers.IntegerField(min_value=1, max_value=12)
+    month = serializers.JSONField(help_text="1 to 12")
+
+
+class RealisationInputSerializer(serializers.Serializer):
+    """One realisation as documented (the body is checked by the service)."""
+
+    indicator = serializers.IntegerField()
+    value = serializers.CharField()
+    note = serializers.CharField(required=False)
 
 
 class RealisationsBodySerializer(serializers.Serializer):
-    realisations = RealisationSerializer(many=True)
+    realisations = RealisationInputSerializer(many=True)
+
+
+class RealisationsParser(serializers.Serializer):
+    realisations = serializers.JSONField()
 
 
 class EvidenceBodySerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_empty_file=True)
-    url = serializers.CharField(required=False, max_length=1000)
-    name = serializers.CharField(required=False, max_length=255, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        if bool(attrs.get("file")) == bool(attrs.get("url")):
-            raise serializers.ValidationError({"file": ["Send either a file (multipart) or a url."]})
-        return attrs
+    url = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
 
 
 class ReportFilter(django_filters.FilterSet):
@@ -136,10 +147,10 @@ class ReportViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retrieve
     @extend_schema(request=RealisationsBodySerializer, responses=ReportDetailSerializer)
     def partial_update(self, request, pk=None):
         report = self.get_object()
-        body = RealisationsBodySerializer(data=request.data)
+        body = RealisationsParser(data=request.data)
         body.is_valid(raise_exception=True)
-        items = [{"indicator": i["indicator_id"], "value": i["value"], "note": i.get("note", "")} for i in body.validated_data["realisations"]]
-        report_update_realisations(report=report, actor=request.user, items=items, origin=request_origin(request))
+        report_update_realisations(report=report, actor=request.user, items=body.validated_data["realisations"],
+                                   origin=request_origin(request))
         return self._detail(report.pk)
 
     @extend_schema(request=EvidenceBodySerializer, responses=EvidenceSerializer)
@@ -149,7 +160,7 @@ class ReportViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retrieve
         body = EvidenceBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         evidence = evidence_add(report=report, actor=request.user, upload=body.validated_data.get("file"),
-                                url=body.validated_data.get("url", ""), name=body.validated_data.get("name", ""),
+                                url=body.validated_data.get("url"), name=body.validated_data.get("name", ""),
                                 origin=request_origin(request))
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 

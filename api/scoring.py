@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from config.request_origin import request_origin
 from processes.models import PERIODS, Assessment, UnitReview
-from processes.rules import CORE_VALUES
 from processes.selectors import assessments_visible_to, unit_reviews_visible_to
 from processes.services.documents import evaluation_document_pdf
 from processes.services.feedback import aggregate, feedback_invite, may_invite, may_see_aggregate, period_months, respondents
@@ -27,7 +26,6 @@ from processes.services.scoring import (
     unit_review_ratify,
     unit_review_set_predicate,
 )
-
 from workflow.errors import NotPermitted
 
 from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json
@@ -68,20 +66,18 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    invitees = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=50)
+    """Parsed only: who may be invited, and how many, is the service's rule (feedback_invite)."""
+
+    invitees = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID))
 
 
 class RatingsSerializer(serializers.Serializer):
-    results_rating = serializers.ChoiceField(choices=RATING_CHOICES, required=False, allow_blank=True)
-    behaviour_rating = serializers.ChoiceField(choices=RATING_CHOICES, required=False, allow_blank=True)
-    behaviour_values = serializers.DictField(child=serializers.ChoiceField(choices=RATING_CHOICES), required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    """Parsed only: the choices and the note's length are checked by assessment_rate."""
 
-    def validate_behaviour_values(self, values):
-        unknown = sorted(set(values) - set(CORE_VALUES))
-        if unknown:
-            raise serializers.ValidationError(f"Unknown core values: {', '.join(unknown)}; use {', '.join(CORE_VALUES)}.")
-        return values
+    results_rating = serializers.CharField(required=False, allow_blank=True)
+    behaviour_rating = serializers.CharField(required=False, allow_blank=True)
+    behaviour_values = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
 
 
 class AssessmentFilter(django_filters.FilterSet):
@@ -195,19 +191,27 @@ class UnitReviewDetailSerializer(UnitReviewSerializer):
 
 
 
+# The bodies of the review's commands, parsed only: choices, lengths and the reason's presence
+# are checked by the services (processes/services/scoring.py), as for the pages.
+
+
 class UnitPredicateSerializer(serializers.Serializer):
-    unit_predicate = serializers.ChoiceField(choices=UnitReview._meta.get_field("unit_predicate").choices)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    unit_predicate = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class AdjustSerializer(serializers.Serializer):
     assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    predicate = serializers.ChoiceField(choices=Assessment.Predicate.choices)
-    reason = serializers.CharField(max_length=5000)
+    predicate = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ApproveSerializer(serializers.Serializer):
-    justification = serializers.CharField(required=False, allow_blank=True, max_length=10000, default="")
+    justification = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RatifySerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class UnitReviewFilter(django_filters.FilterSet):
@@ -278,11 +282,11 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
                             origin=request_origin(request))
         return self._fresh(review)
 
-    @extend_schema(request=CommentSerializer, responses=UnitReviewDetailSerializer)
+    @extend_schema(request=RatifySerializer, responses=UnitReviewDetailSerializer)
     @action(detail=True, methods=["post"])
     def ratify(self, request, pk=None):
         review = self.get_object()
-        body = CommentSerializer(data=request.data)
+        body = RatifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         unit_review_ratify(review=review, actor=request.user, comment=body.validated_data["comment"], origin=request_origin(request))
         return self._fresh(review)

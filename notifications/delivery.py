@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from workflow.locking import lock_rows
+
 from .messages import render
 from .models import Delivery, DeliveryAttempt, Notification
 from .webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -155,11 +157,10 @@ def attempt_many(delivery_ids: list[int]) -> dict[int, tuple[str, int]]:
 def _email_batch(delivery_ids: list[int], mailer: Mailer) -> dict[int, tuple[str, int]]:
     results, log, sent = {}, [], []
     with transaction.atomic():
-        deliveries = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__recipient__employee")
-            .filter(pk__in=delivery_ids, status=Delivery.Status.PENDING, channel=Delivery.Channel.EMAIL)
-            .order_by("pk")
+        deliveries = lock_rows(
+            Delivery.objects.select_related("notification__recipient__employee")
+            .filter(pk__in=delivery_ids, status=Delivery.Status.PENDING, channel=Delivery.Channel.EMAIL),
+            skip_locked=True,
         )
         for delivery in deliveries:
             delivery.attempts += 1
@@ -181,12 +182,11 @@ def _email_batch(delivery_ids: list[int], mailer: Mailer) -> dict[int, tuple[str
 
 def _webhook(delivery_id: int) -> dict[int, tuple[str, int]]:
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__recipient", "endpoint")
-            .filter(pk=delivery_id, status=Delivery.Status.PENDING)
-            .first()
-        )
+        delivery = lock_rows(
+            Delivery.objects.select_related("notification__recipient", "endpoint")
+            .filter(pk=delivery_id, status=Delivery.Status.PENDING),
+            skip_locked=True,
+        ).first()
         if delivery is None:
             return {}
         if not delivery.endpoint.is_active:

@@ -29,6 +29,10 @@ MESSAGES = {
     "task.escalated": _("Overdue since %(due)s: %(document)s still awaits %(assignee)s (%(actions)s)."),
     "delegation.started": _("%(delegator)s delegated their tasks to you from %(start)s to %(end)s: %(reason)s"),
     "delegation.ended": _("The delegation of %(delegator)s's tasks to you has ended."),
+    "acting.started": _("You are appointed %(kind)s of %(position)s from %(start)s to %(end)s."),
+    "acting.ended": _("Your appointment as %(kind)s of %(position)s ends on %(end)s."),
+    "role.granted": _("You now hold the role %(role)s over %(unit)s."),
+    "role.revoked": _("You no longer hold the role %(role)s over %(unit)s."),
     "member.rater_removed": _("You are no longer the rater of %(employee)s for the cycle %(year)s."),
     "objection.decided": _("Your objection to the result %(period)s %(year)s is decided: %(outcome)s."),
 }

@@ -7,12 +7,12 @@ from functools import partial
 from typing import Iterable
 
 from django.conf import settings
-from kombu.exceptions import OperationalError as KombuOperationalError
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import Delivery, Notification, WebhookEndpoint
 
@@ -87,10 +87,44 @@ def forget_endpoints() -> None:
     cache.delete(ENDPOINTS_CACHE_KEY)
 
 
+URL_MAX = 500
+
+
+def webhook_check(*, url, events) -> tuple[str, list[str]]:
+    """The rules of an endpoint (the API and HR's page refuse alike): an http(s) URL of at most
+    500 characters, and known event names (none: every event)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+    from django.utils.translation import gettext as _
+
+    from .messages import MESSAGES
+
+    errors: dict[str, list[str]] = {}
+    url = url.strip() if isinstance(url, str) else ""
+    if len(url) > URL_MAX:
+        errors["url"] = [_("Write at most %(max)s characters (%(length)s given).") % {"max": URL_MAX, "length": len(url)}]
+    else:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["url"] = [_("An http(s) URL.")]
+    events = [] if events is None else events
+    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        errors["events"] = [_("A list of event names (empty for all).")]
+    else:
+        unknown = sorted({e for e in events if e not in MESSAGES})
+        if unknown:
+            errors["events"] = [_("Unknown events: %(names)s.") % {"names": ", ".join(e[:60] for e in unknown[:10])}]
+    if errors:
+        raise ValidationError(errors)
+    return url, list(dict.fromkeys(events))
+
+
 def webhook_register(*, actor, url: str, events: list[str]) -> WebhookEndpoint:
     """HR registers an endpoint; its secret is generated here and shown to HR once."""
     import secrets
 
+    url, events = webhook_check(url=url, events=events)
     endpoint = WebhookEndpoint.objects.create(url=url, events=events, secret=secrets.token_urlsafe(32), created_by=actor)
     forget_endpoints()
     return endpoint

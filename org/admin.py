@@ -1,22 +1,26 @@
+"""The organisation in the admin: read-only for units, positions, role assignments, acting
+officials and delegations, whose every change is an audited service (org.writes,
+org.delegations) that HR reaches through the pages and the API; nobody writes around them here."""
+
 from django.contrib import admin
 
-from .models import ActingAssignment, Employee, Position, RoleAssignment, Unit
+from workflow.admin import ReadOnlyAdmin
+
+from .models import ActingAssignment, Delegation, Employee, Position, RoleAssignment, Unit
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "parent"]
+class UnitAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "kind", "parent", "is_active"]
     search_fields = ["code", "name"]
-    list_filter = ["kind"]
-    readonly_fields = ["path"]
+    list_filter = ["kind", "is_active"]
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(ReadOnlyAdmin):
     list_display = ["code", "title", "unit", "superior", "is_unit_leader"]
     search_fields = ["code", "title"]
     list_select_related = ["unit", "superior"]
-    autocomplete_fields = ["unit", "superior"]
 
 
 @admin.register(Employee)
@@ -29,12 +33,18 @@ class EmployeeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActingAssignment)
-class ActingAssignmentAdmin(admin.ModelAdmin):
+class ActingAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["employee", "kind", "position", "start", "end"]
-    autocomplete_fields = ["employee", "position"]
+    list_select_related = ["employee", "position"]
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["user", "role", "unit"]
-    autocomplete_fields = ["unit"]
+    list_select_related = ["user", "unit"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(ReadOnlyAdmin):
+    list_display = ["delegator", "delegate", "start", "end", "ended_at", "reason"]
+    list_select_related = ["delegator", "delegate"]

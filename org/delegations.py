@@ -6,18 +6,19 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notify_bulk
-from workflow import audit
+from workflow.engine import record
 from workflow.errors import InvalidTransition, NotPermitted
 from workflow.flows import Notice
 
 from .models import Delegation, Employee
-from django.db.models import Q
-
 from .services import hr_scope_units, is_hr_for
+from .writes import snapshot
+
+FIELDS = ("delegator", "delegate", "start", "end", "reason")
 
 
 def _may_manage(user, delegator: Employee) -> bool:
@@ -29,6 +30,8 @@ def _may_manage(user, delegator: Employee) -> bool:
 
 def delegation_create(*, actor, delegate: Employee, start: datetime.date, end: datetime.date, reason: str,
                       delegator: Employee | None = None, origin: dict | None = None) -> Delegation:
+    """The delegator (or HR of their unit) hands their tasks to ``delegate`` from ``start`` to
+    ``end``: one audit event on the delegation's chain; the delegate is notified."""
     delegator = delegator or getattr(actor, "employee", None)
     if delegator is None:
         raise ValidationError({"delegator": [_("Only an employee can delegate their tasks.")]})
@@ -43,35 +46,43 @@ def delegation_create(*, actor, delegate: Employee, start: datetime.date, end: d
         errors["end"] = [_("The end comes before the start.")]
     elif end < timezone.localdate():
         errors["end"] = [_("The delegation would already be over.")]
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         errors["reason"] = [_("Give the reason (leave, duty travel, ...).")]
+    elif len(reason) > 500:
+        errors["reason"] = [_("At most %(count)s characters.") % {"count": 500}]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         delegation = Delegation.objects.create(delegator=delegator, delegate=delegate, start=start, end=end,
-                                               reason=reason.strip(), created_by=actor)
-        audit.append(document_type="delegation", document_id=delegation.pk, action="create", actor_id=actor.pk,
-                     comment=delegation.reason, data={"delegator": delegator.pk, "delegate": delegate.pk,
-                                                      "start": start.isoformat(), "end": end.isoformat()}, origin=origin)
-        notify_bulk([(Notice(delegate.user_id, "delegation.started", {
-            "delegator": delegator.name, "start": start.isoformat(), "end": end.isoformat(), "reason": delegation.reason,
-        }), "delegation", delegation.pk)])
+                                               reason=reason, created_by=actor)
+        values = snapshot(delegation, FIELDS)
+        record(delegation, "create", actor=actor, comment=reason, origin=origin,
+               data={"changes": {name: [None, value] for name, value in values.items()}},
+               notices=[Notice(delegate.user_id, "delegation.started", {
+                   "delegator": delegator.name, "start": start.isoformat(), "end": end.isoformat(), "reason": reason,
+               })])
     return delegation
 
 
 def delegation_end(*, delegation: Delegation, actor, origin: dict | None = None) -> Delegation:
-    """End a delegation early (today)."""
+    """End a delegation early (now): one audit event; the delegate is notified."""
     if not _may_manage(actor, delegation.delegator):
         raise NotPermitted(_("Only the delegator or HR of their unit may end the delegation."))
-    with transaction.atomic():
-        delegation = Delegation.objects.select_for_update().select_related("delegator", "delegate").get(pk=delegation.pk)
-        if delegation.ended_at is not None or delegation.end < timezone.localdate():
+
+    def change(locked: Delegation) -> dict:
+        if locked.ended_at is not None or locked.end < timezone.localdate():
             raise InvalidTransition(_("The delegation is already over."))
-        delegation.ended_at = timezone.now()
-        delegation.save(update_fields=["ended_at"])
-        audit.append(document_type="delegation", document_id=delegation.pk, action="end", actor_id=actor.pk, origin=origin)
-        notify_bulk([(Notice(delegation.delegate.user_id, "delegation.ended", {"delegator": delegation.delegator.name}),
-                      "delegation", delegation.pk)])
+        locked.ended_at = timezone.now()
+        locked.save(update_fields=["ended_at"])
+        return {"changes": {"ended_at": [None, locked.ended_at.isoformat()]}}
+
+    def notices(locked: Delegation):
+        return [Notice(locked.delegate.user_id, "delegation.ended", {"delegator": locked.delegator.name})]
+
+    with transaction.atomic():
+        record(delegation, "end", actor=actor, origin=origin, change=change, notices=notices)
+    delegation.refresh_from_db()
     return delegation
 
 

@@ -19,9 +19,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from workflow.engine import record
+
 from .models import Employee, Position, Unit
-from .services import hr_scope_units, repath_units
+from .services import hr_scope_units
 from .validators import validate_nip
+from .writes import CODE, POSITION_FIELDS, UNIT_FIELDS, created, write_fields, write_unit
 
 COLUMNS = [
     "unit_code", "unit_name", "unit_kind", "parent_unit_code",
@@ -103,12 +106,17 @@ def validate(rows: list[tuple[int, dict]]) -> _Plan:
         if not unit_code:
             plan.error(line, _("unit_code is required"))
             continue
+        if not CODE.fullmatch(unit_code):
+            plan.error(line, _("unit_code %(code)s: letters, digits, dots, dashes or underscores only (at most 50)") % {"code": unit_code})
         kind = row.get("unit_kind", "") or ""
         if kind and kind not in kinds:
             plan.error(line, _("unit_kind must be one of %(kinds)s") % {"kinds": ", ".join(sorted(kinds))})
         _same_or_error(plan, plan.units, unit_code, {"name": row.get("unit_name", ""), "kind": kind,
                        "parent": row.get("parent_unit_code", "")}, line, _("unit"))
         position_code = row.get("position_code", "")
+        if position_code and not CODE.fullmatch(position_code):
+            plan.error(line, _("position_code %(code)s: letters, digits, dots, dashes or underscores only (at most 50)")
+                       % {"code": position_code})
         if position_code:
             _same_or_error(plan, plan.positions, position_code, {
                 "title": row.get("position_title", ""), "unit": unit_code,
@@ -156,7 +164,8 @@ def _validate_employee(plan: _Plan, line: int, row: dict, position_code: str) ->
 
 
 def _check_references(plan: _Plan) -> None:
-    known_units = set(plan.units) | set(Unit.objects.filter(code__in=[u["parent"] for u in plan.units.values() if u["parent"]]).values_list("code", flat=True))
+    parents = [u["parent"] for u in plan.units.values() if u["parent"]]
+    known_units = set(plan.units) | set(Unit.objects.filter(code__in=parents).values_list("code", flat=True))
     for code, unit in plan.units.items():
         if not unit.get("name") and not Unit.objects.filter(code=code).exists():
             plan.error(unit["line"], _("unit %(code)s needs a unit_name") % {"code": code})
@@ -187,7 +196,8 @@ def _check_references(plan: _Plan) -> None:
         if not position.get("title"):
             plan.error(position["line"], _("position %(code)s needs a position_title") % {"code": code})
         if position["superior"] and position["superior"] not in known_positions:
-            plan.error(position["line"], _("superior position %(code)s is neither in the file nor in the database") % {"code": position["superior"]})
+            plan.error(position["line"], _("superior position %(code)s is neither in the file nor in the database")
+                       % {"code": position["superior"]})
         if position["superior"] == code:
             plan.error(position["line"], _("position %(code)s cannot be its own superior") % {"code": code})
     usernames = Counter(e["username"] for e in plan.employees.values() if e["username"])
@@ -199,10 +209,12 @@ def _check_references(plan: _Plan) -> None:
             plan.error(employee["line"], _("username %(username)s belongs to another employee") % {"username": username})
 
 
-def import_org(text: str, *, actor=None) -> ImportReport:
+def import_org(text: str, *, actor=None, origin: dict | None = None) -> ImportReport:
     """Validate the CSV text whole, then apply it in one transaction. With an ``actor`` (HR in
     the web interface) everything the file touches must lie within their HR scope; the command
-    line, run by an administrator, has none."""
+    line, run by an administrator, has none. Every unit and position created or changed is
+    recorded on its own audit chain by the services of org.writes (one event each), so an import
+    and a change made on a page leave the same trail; the scope was checked for the whole file."""
     try:
         rows = read_rows(text)
     except csv.Error as error:
@@ -213,8 +225,8 @@ def import_org(text: str, *, actor=None) -> ImportReport:
         raise ImportRejected(sorted(errors))
     report = ImportReport()
     with transaction.atomic():
-        _apply_units(plan, report)
-        _apply_positions(plan, report)
+        _apply_units(plan, report, actor=actor, origin=origin)
+        _apply_positions(plan, report, actor=actor, origin=origin)
         _apply_employees(plan, report)
     return report
 
@@ -256,7 +268,9 @@ def _save_if_changed(instance, values: dict, report: ImportReport, kind: str) ->
         instance.save()
         report.created[kind] += 1
         return
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    # A related record is compared by its key (no query to load the one in place).
+    changed = [name for name, value in values.items()
+               if getattr(instance, instance._meta.get_field(name).attname) != getattr(value, "pk", value)]
     if changed:
         for name in changed:
             setattr(instance, name, values[name])
@@ -266,7 +280,9 @@ def _save_if_changed(instance, values: dict, report: ImportReport, kind: str) ->
         report.unchanged[kind] += 1
 
 
-def _apply_units(plan: _Plan, report: ImportReport) -> None:
+def _apply_units(plan: _Plan, report: ImportReport, *, actor, origin: dict | None) -> None:
+    """Parents before children; each unit created or changed is one audited write (org.writes).
+    A moved unit takes its subtree with it at once, so the paths in hand stay true."""
     existing = {u.code: u for u in Unit.objects.filter(code__in=list(plan.units) + [u["parent"] for u in plan.units.values()])}
     done: set[str] = set()
 
@@ -276,50 +292,70 @@ def _apply_units(plan: _Plan, report: ImportReport) -> None:
         data = plan.units[code]
         if data["parent"]:
             apply(data["parent"])
-        unit = existing.get(code) or Unit(code=code)
-        values = {"parent": existing.get(data["parent"]) if data["parent"] else None}
-        if data.get("name"):
-            values["name"] = data["name"]
-        if data.get("kind"):
-            values["kind"] = data["kind"]
-        _save_if_changed(unit, values, report, "units")
+        parent = existing.get(data["parent"]) if data["parent"] else None
+        unit = existing.get(code)
+        if unit is None:
+            unit = Unit(code=code, name=data["name"], kind=data.get("kind") or Unit.Kind.SECTION, parent=parent)
+            unit.save(force_insert=True)
+            record(unit, "create", actor=actor, origin=origin, data=created(unit, UNIT_FIELDS), created=True)
+            report.created["units"] += 1
+        else:
+            values = {name: data[key] for name, key in (("name", "name"), ("kind", "kind")) if data.get(key)}
+            old_path = unit.path
+            if write_unit(unit, values, parent=parent, actor=actor, origin=origin) is None:
+                report.unchanged["units"] += 1
+            else:
+                report.updated["units"] += 1
+                if unit.path != old_path:  # the units in hand below it moved with it
+                    for other in existing.values():
+                        if other is not unit and other.path.startswith(old_path):
+                            other.path = unit.path + other.path[len(old_path):]
         existing[code] = unit
         done.add(code)
 
     for code in plan.units:
         apply(code)
-    repath_units()  # moved units take their subtrees with them
 
 
-def _apply_positions(plan: _Plan, report: ImportReport) -> None:
-    """Two passes, because a superior may be described after its subordinates."""
+def _apply_positions(plan: _Plan, report: ImportReport, *, actor, origin: dict | None) -> None:
+    """Superiors before subordinates (a superior may be described after them); each position
+    created or changed is one audited write (org.writes)."""
     units = {u.code: u for u in Unit.objects.filter(code__in=[p["unit"] for p in plan.positions.values()])}
     superiors = [p["superior"] for p in plan.positions.values() if p["superior"]]
     existing = {p.code: p for p in Position.objects.filter(code__in=list(plan.positions) + superiors)}
-    new_codes = set()
-    for code, data in plan.positions.items():
-        if code not in existing:
-            existing[code] = Position.objects.create(code=code, title=data["title"], unit=units[data["unit"]])
-            new_codes.add(code)
-    for code, data in plan.positions.items():
-        position = existing[code]
+    done: set[str] = set()
+    pending: set[str] = set()
+
+    def apply(code: str) -> None:
+        if code in done or code not in plan.positions:
+            return
+        data = plan.positions[code]
+        if code in pending:
+            raise ImportRejected([(data["line"], _("position %(code)s would be its own superior") % {"code": code})])
+        pending.add(code)
+        if data["superior"]:
+            apply(data["superior"])
         values = {
             "title": data["title"],
             "unit": units[data["unit"]],
             "superior": existing.get(data["superior"]) if data["superior"] else None,
             "is_unit_leader": bool(data["leader"]),
         }
-        changed = [name for name, value in values.items() if getattr(position, name) != value]
-        if changed:
-            for name in changed:
-                setattr(position, name, values[name])
-            position.save()
-        if code in new_codes:
+        position = existing.get(code)
+        if position is None:
+            position = Position(code=code, **values)
+            position.save(force_insert=True)
+            record(position, "create", actor=actor, origin=origin, data=created(position, POSITION_FIELDS), created=True)
+            existing[code] = position
             report.created["positions"] += 1
-        elif changed:
-            report.updated["positions"] += 1
-        else:
+        elif write_fields(position, values, POSITION_FIELDS, actor=actor, origin=origin) is None:
             report.unchanged["positions"] += 1
+        else:
+            report.updated["positions"] += 1
+        done.add(code)
+
+    for code in plan.positions:
+        apply(code)
 
 
 def _apply_employees(plan: _Plan, report: ImportReport) -> None:

@@ -33,12 +33,19 @@ class Unit(models.Model):
         "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     path = models.CharField(max_length=1000, db_index=True, editable=False)
+    # A unit closed down (merged, dissolved) stays for the history of the cycles it was in, but
+    # takes no new positions, sub-units or moves (org.writes.unit_deactivate).
+    is_active = models.BooleanField(_("active"), default=True)
+
+    document_type = "unit"  # its audit chain (org.writes: every change is recorded)
 
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         ordering = ["path"]
-        constraints = [models.CheckConstraint(condition=Q(kind__in=["government", "agency", "division", "section"]), name="unit_kind_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["government", "agency", "division", "section"]), name="unit_kind_valid"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -48,7 +55,7 @@ class Unit(models.Model):
 
     def save(self, *args, **kwargs):
         # The path is derived data, kept true on every save; moving a unit re-paths its
-        # subtree in org.services.unit_repath_subtree.
+        # subtree (org.writes.unit_move, one UPDATE).
         self.path = self.compute_path()
         super().save(*args, **kwargs)
 
@@ -64,6 +71,8 @@ class Position(models.Model):
         related_name="subordinates",
     )
     is_unit_leader = models.BooleanField(_("leads the unit"), default=False)
+
+    document_type = "position"
 
     class Meta:
         verbose_name = _("position")
@@ -129,6 +138,8 @@ class ActingAssignment(models.Model):
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
 
+    document_type = "acting_assignment"
+
     class Meta:
         verbose_name = _("acting official")
         verbose_name_plural = _("acting officials")
@@ -156,6 +167,8 @@ class RoleAssignment(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("scope"), on_delete=models.CASCADE, related_name="role_assignments")
 
+    document_type = "role_assignment"
+
     class Meta:
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
@@ -180,6 +193,8 @@ class Delegation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(_("ended early"), null=True, blank=True)
+
+    document_type = "delegation"
 
     class Meta:
         verbose_name = _("delegation")

@@ -1,4 +1,4 @@
-"""Reads and writes of the organisation: scopes, reporting lines, acting officials."""
+"""Reads of the organisation: scopes, reporting lines, acting officials. (Its writes: org.writes.)"""
 
 from __future__ import annotations
 
@@ -18,30 +18,6 @@ def units_within(units: Iterable[Unit]) -> QuerySet[Unit]:
     for unit in units:
         condition |= Q(path__startswith=unit.path)
     return Unit.objects.filter(condition)
-
-
-def repath_units() -> int:
-    """Recompute every unit's materialised path from the parent links; save those that differ.
-
-    Run after moves (an import may move several units, some under others just moved): one
-    read of the tree and one bulk update, whatever order the moves came in.
-    """
-    units = {u.pk: u for u in Unit.objects.only("pk", "code", "parent_id", "path")}
-    computed: dict[int, str] = {}
-
-    def path_of(pk: int) -> str:
-        if pk not in computed:
-            unit = units[pk]
-            computed[pk] = f"{path_of(unit.parent_id) if unit.parent_id else '/'}{unit.code}/"
-        return computed[pk]
-
-    changed = []
-    for pk, unit in units.items():
-        if unit.path != path_of(pk):
-            unit.path = computed[pk]
-            changed.append(unit)
-    Unit.objects.bulk_update(changed, ["path"], batch_size=500)
-    return len(changed)
 
 
 def hr_roots(user) -> QuerySet[Unit]:

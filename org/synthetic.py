@@ -1,5 +1,10 @@
 """A synthetic organisation for benchmarks and simulations: agencies, divisions, sections (and
-sometimes sub-sections), a hierarchy 4 to 6 levels deep, spans of 3 to 12, built in bulk."""
+sometimes sub-sections), a hierarchy 4 to 6 levels deep, spans of 3 to 12, built in bulk.
+
+The one writer of units and positions that does not go through the audited services of
+org.writes: it fills an empty database with synthetic data for benchmarks (tens of thousands of
+rows in a few bulk INSERTs), where an audit trail of the fixture would only measure itself. Real
+organisation data comes in through org.importer, which records every change."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from workflow.admin import ReadOnlyAdmin
+
 from .models import Cycle, CycleMember, CycleRole, Plan, RuleSet
 
 
@@ -9,12 +11,11 @@ class RuleSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
-    """Statuses move through the engine (the API's open/close actions), never by editing here."""
+class CycleAdmin(ReadOnlyAdmin):
+    """A document: it is created and moves through the engine (the pages' and the API's
+    actions), never by editing here."""
 
     list_display = ["name", "year", "status", "period_type", "plan_deadline", "opening_done", "opening_total"]
-    readonly_fields = ["status", "version", "rules", "opening_total", "opening_done", "opened_at", "created_by"]
-    filter_horizontal = ["units"]
 
 
 @admin.register(CycleRole)
@@ -24,25 +25,18 @@ class CycleRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleMember)
-class CycleMemberAdmin(admin.ModelAdmin):
+class CycleMemberAdmin(ReadOnlyAdmin):
+    """Corrections of the reporting line go through the audited service (pages and API)."""
+
     list_display = ["employee", "cycle", "unit", "rater", "raters_superior"]
     list_select_related = ["employee", "cycle", "unit", "rater", "raters_superior"]
     search_fields = ["employee__name", "employee__nip"]
     list_filter = ["cycle"]
 
-    def has_change_permission(self, request, obj=None):
-        return False  # corrections go through the audited API action
-
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ReadOnlyAdmin):
     list_display = ["employee", "cycle", "unit", "status", "revision", "submitted_at", "approved_at"]
     list_filter = ["cycle", "status"]
     search_fields = ["employee__name", "employee__nip"]
     list_select_related = ["employee", "cycle", "unit"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

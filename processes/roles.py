@@ -235,19 +235,37 @@ class SeatRole(Role):
 
 
 class DocumentEmployee(Role):
-    """The employee whose document it is."""
+    """The employee whose document it is; or, on the employee's behalf, the colleague the
+    employee has delegated their tasks to (on leave, their plan and reports still move: the
+    delegate sees the employee's tasks in their inbox and may do them). An acting official
+    (Plt/Plh) holds a position's powers over others, never its incumbent's own documents."""
 
     name, models = EMPLOYEE, MEMBER_DOCUMENTS
 
     def holds(self, user, document) -> Authorization | None:
-        if _signed_in(user) and subject_of(document).employee.user_id == user.pk:
+        if not _signed_in(user):
+            return None
+        employee = subject_of(document).employee
+        if employee.user_id == user.pk:
             return Authorization(EMPLOYEE)
+        delegate_id = Viewer(user).employee_id
+        member = subject_of(document)
+        if delegate_id in (member.rater_id, member.raters_superior_id):
+            return None  # four eyes: whoever judges the document never also speaks for its employee
+        if delegate_id and delegations_to(delegate_id, timezone.localdate()).filter(delegator_id=employee.pk).exists():
+            return Authorization(EMPLOYEE, on_behalf_of=employee.user_id)
         return None
 
     def condition(self, viewer: Viewer, model) -> Q:
         if viewer.employee_id is None:
             return NOTHING
-        return Q(**{f"{subject_path(model)}employee_id": viewer.employee_id})
+        condition = Q(**{f"{subject_path(model)}employee_id": viewer.employee_id})
+        if viewer.delegator_ids:
+            path = subject_path(model)
+            condition |= Q(**{f"{path}employee_id__in": viewer.delegator_ids}) & ~Q(**{f"{path}rater_id": viewer.employee_id}) & ~Q(
+                **{f"{path}raters_superior_id": viewer.employee_id}
+            )
+        return condition
 
 
 class ForumMember(Role):

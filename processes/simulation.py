@@ -20,6 +20,7 @@ from workflow.engine import perform
 from .models import Assessment, CycleMember, CycleRole, Indicator, MonthlyReport, Plan, PlanResult, UnitReview
 from .services.cycles import cycle_create, cycle_open, cycle_populate
 from .services.objections import objection_decide, objection_explain, objection_file
+from .services.plans import plan_update_content
 from .services.reports import reports_open_month, report_update_realisations
 from .services.scoring import assessment_rate, evaluation_start, unit_review_approve, unit_review_ratify, unit_review_set_predicate
 
@@ -102,16 +103,17 @@ class Simulation:
         approved_result: dict[int, int] = {}
         for member in sorted(members, key=level):
             plan = Plan.objects.get(member=member)
-            result = PlanResult.objects.create(plan=plan, title="Hasil kerja utama", kind="main",
-                                               supports_id=approved_result.get(member.rater_id))
-            Indicator.objects.create(result=result, description="Dokumen selesai", target="12 dokumen", aspect="quantity")
+            plan_update_content(plan=plan, actor=member.employee.user, results=[{
+                "title": "Hasil kerja utama", "kind": "main", "supports": approved_result.get(member.rater_id),
+                "indicators": [{"description": "Dokumen selesai", "target": "12 dokumen", "aspect": "quantity"}],
+            }])
             perform(plan, "submit", actor=member.employee.user)
             if self.rng.random() < 0.20:
                 perform(plan, "return", actor=member.rater.user, comment="Lengkapi target kualitas")
                 perform(plan, "submit", actor=member.employee.user)
                 self.counts["plans returned"] += 1
             perform(plan, "approve", actor=member.rater.user)
-            approved_result[member.employee_id] = result.pk
+            approved_result[member.employee_id] = PlanResult.objects.filter(plan=plan).values_list("pk", flat=True).get()
 
     def _reports(self, cycle, year: int) -> None:
         for month in range(1, self.months + 1):

@@ -16,7 +16,7 @@ def cycle_populate_task(self, cycle_id: int) -> dict:
     try:
         cycle = cycle_populate(cycle_id)
     except (OperationalError, InterfaceError) as exc:  # the next run resumes where this one stopped
-        raise self.retry(exc=exc)
+        raise self.retry(exc=exc) from exc
     return {"cycle": cycle.pk, "status": cycle.status, "plans": cycle.opening_done}
 
 

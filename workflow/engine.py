@@ -40,7 +40,7 @@ from functools import partial
 from typing import Any, Callable, Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow import fsm
@@ -245,16 +245,33 @@ def record(
     notices: Iterable[Notice] | Callable[[Any], Iterable[Notice]] = (),
     change: Callable[[Any], dict | None] | None = None,
     on_behalf_of: int | None = None,
+    created: bool = False,
 ):
     """Append an event to ``instance``'s own chain without changing its status: a change of an
     organisation record (a unit moved, a delegation ended), or a reminder sent about a document.
     Locks the row first, so the chain's order is the order of the writes; then ``change(locked)``
     (if given) writes the change and returns what the event records beside ``data``; ``notices``
     may be a function of the locked row too. ``instance``'s model names its chain with
-    ``document_type``. Returns the event (``event.data`` holds what was recorded)."""
+    ``document_type``. Returns the event (``event.data`` holds what was recorded).
+
+    With ``created``, the caller has just inserted the row in its own transaction: no one else can
+    see it yet, so its chain starts here without a lock or a read (an import of thousands of
+    records pays one INSERT each)."""
     model = type(instance)
     document_type = model.document_type
     using = router.db_for_write(model)
+    if created:
+        if not transaction.get_connection(using).in_atomic_block:
+            raise RuntimeError("record(created=True) belongs in the transaction that created the row")
+        context = Context(actor=actor, comment=(comment or "").strip(), data=data or {}, origin=origin or {})
+        event = audit.next_event(
+            document_type=document_type, document_id=instance.pk, action=action, chain_head=(0, ""), to_state="",
+            actor_id=_id(actor), on_behalf_of_id=on_behalf_of, comment=context.comment, data=context.data,
+            origin=_origin(context), at=timezone.now(),
+        )
+        event.save(force_insert=True, using=using)
+        _notify(notices(instance) if callable(notices) else notices, document_type, instance.pk)
+        return event
     head_sql = audit.head_query(document_type, instance.pk, using=using)
     with transaction.atomic(using=using):
         if isinstance(instance, Document):
@@ -389,11 +406,12 @@ def _origin(context: Context) -> dict[str, Any]:
 
 
 def _rows(using: str, query: tuple[str, list]) -> list:
-    from django.db import connections
-
     with connections[using].cursor() as cursor:
         cursor.execute(*query)
         return cursor.fetchall()
 
 
-__all__ = ["UNCHANGED", "perform", "edit", "start", "start_many", "record", "available_actions", "may_edit", "TransitionResult", "action_name"]
+__all__ = [
+    "UNCHANGED", "TransitionResult", "action_name", "available_actions", "edit", "may_edit", "perform", "record", "start",
+    "start_many",
+]

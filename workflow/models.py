@@ -126,7 +126,9 @@ class OpenTask(models.Model):
                          name="task_open_due"),
             models.Index(fields=["document_type", "document_id"], name="task_document"),
             models.Index(fields=["remind_at"], condition=models.Q(closed_at__isnull=True, reminded_at__isnull=True), name="task_to_remind"),
-            models.Index(fields=["escalate_at"], condition=models.Q(closed_at__isnull=True, escalated_at__isnull=True), name="task_to_escalate"),
+            models.Index(
+                fields=["escalate_at"], condition=models.Q(closed_at__isnull=True, escalated_at__isnull=True), name="task_to_escalate"
+            ),
         ]
 
     def __str__(self) -> str:

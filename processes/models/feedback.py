@@ -62,6 +62,8 @@ class PublicFeedbackLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    document_type = "public_link"  # its own audit chain: issued, revoked
+
     class Meta:
         verbose_name = _("public feedback link")
         verbose_name_plural = _("public feedback links")

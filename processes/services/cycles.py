@@ -23,6 +23,7 @@ from workflow.inbox import move_tasks
 from ..flows.base import RATER
 from ..models import Cycle, CycleMember, Plan, RuleSet
 from ..rules import default_rules, validate_rules
+from .checks import Errors
 from .progress import queue_refresh
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,9 @@ def cycle_create(
 ) -> Cycle:
     """Create a cycle in draft, with a copy of the rule set's data (the default one if none)."""
     units = list(units)
-    if not units:
-        raise ValidationError({"units": [_("Choose at least one unit.")]})
-    if not is_hr_for(actor, units):
+    if units and not is_hr_for(actor, units):
         raise NotPermitted(_("Only HR of these units may create a cycle for them."))
+    name = _check_cycle(name=name, year=year, units=units, plan_deadline=plan_deadline, period_type=period_type)
     rule_set = rule_set or RuleSet.objects.filter(is_default=True).first()
     rules = rule_set.data if rule_set else default_rules()
     validate_rules(rules)
@@ -56,6 +56,30 @@ def cycle_create(
         start(cycle, actor=actor, data={"name": name, "year": year, "units": [u.pk for u in units]}, origin=origin)
         cycle.units.set(units)
     return cycle
+
+
+YEARS = (2000, 2100)
+NAME_MAX = 200
+
+
+def _check_cycle(*, name, year, units: list, plan_deadline, period_type) -> str:
+    """The rules of a new cycle; returns the name stripped. The plan deadline falls in the cycle's
+    year or in the year before it (plans are often drafted in the last weeks of the year before)."""
+    errors = Errors()
+    name = errors.text("name", name, max_length=NAME_MAX, required=_("Give the cycle a name."))
+    if name and Cycle.objects.filter(name=name).exists():
+        errors.add("name", _("A cycle of this name exists already."))
+    if not isinstance(year, int) or isinstance(year, bool) or not YEARS[0] <= year <= YEARS[1]:
+        errors.add("year", _("Choose a year from %(first)s to %(last)s.") % {"first": YEARS[0], "last": YEARS[1]})
+    elif not isinstance(plan_deadline, datetime.date):
+        errors.add("plan_deadline", _("Give the plan deadline as a date."))
+    elif plan_deadline.year not in (year, year - 1):
+        errors.add("plan_deadline", _("The plan deadline must fall in the cycle's year."))
+    errors.choice("period_type", period_type, Cycle.PeriodType.values, _("Choose annual or quarterly."))
+    if not units:
+        errors.add("units", _("Choose at least one unit."))
+    errors.raise_any()
+    return name
 
 
 def cycle_populate(cycle_id: int, *, chunk_size: int | None = None) -> Cycle:
@@ -77,9 +101,9 @@ def cycle_populate(cycle_id: int, *, chunk_size: int | None = None) -> Cycle:
     )
     Cycle.objects.filter(pk=cycle.pk).update(opening_total=len(employees))
     resolver = ReportingLineResolver(on=timezone.localdate())
-    for start in range(0, len(employees), chunk_size):
+    for offset in range(0, len(employees), chunk_size):
         with transaction.atomic():
-            _populate_chunk(cycle, employees[start : start + chunk_size], resolver)
+            _populate_chunk(cycle, employees[offset : offset + chunk_size], resolver)
         done = CycleMember.objects.filter(cycle=cycle).count()
         Cycle.objects.filter(pk=cycle.pk).update(opening_done=done)
         logger.info("cycle %s: %s of %s plans created", cycle.pk, done, len(employees))

@@ -6,6 +6,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from org.models import Employee
@@ -14,15 +15,30 @@ from workflow.engine import perform, start
 from workflow.errors import InvalidTransition, NotPermitted
 
 from ..flows.base import days_from_now
-from ..models import Assessment, FeedbackRequest
+from ..models import Assessment, CycleMember, FeedbackRequest
 from ..rules import CORE_VALUES, RATINGS
+from .checks import Errors, require_role
 
 OPEN_FOR_FEEDBACK = (Assessment.Status.DRAFT, Assessment.Status.SUBMITTED)
+MAX_INVITEES = 50  # in one request
+COMMENT_MAX = 2000
 
 
 def may_invite(assessment: Assessment, user) -> bool:
     """The employee's rater (or an acting official of the rater's position), or HR of the unit."""
     return assessment.flow_class(assessment).authorize(user, "rater") is not None or is_hr_for(user, [assessment.unit])
+
+
+def feedback_candidates(assessment: Assessment):
+    """Who may be invited to give feedback on the assessed employee: the colleagues of their unit
+    and their subordinates in the cycle, each with a user account to answer; never the employee
+    nor their rater. The page offers these; the service refuses anyone else."""
+    return (
+        CycleMember.objects.filter(Q(unit_id=assessment.unit_id) | Q(rater_id=assessment.employee_id),
+                                   cycle_id=assessment.cycle_id, employee__user__isnull=False, employee__is_active=True)
+        .exclude(employee_id__in=[assessment.employee_id, assessment.member.rater_id])
+        .select_related("employee").order_by("employee__name")
+    )
 
 
 def feedback_invite(*, assessment: Assessment, actor, invitee_ids: list[int], origin: dict | None = None) -> list[FeedbackRequest]:
@@ -32,17 +48,7 @@ def feedback_invite(*, assessment: Assessment, actor, invitee_ids: list[int], or
         raise NotPermitted(_("Only the rater or HR may invite feedback on this employee."))
     if assessment.status not in OPEN_FOR_FEEDBACK:
         raise InvalidTransition(_("Feedback can be invited only before the results are issued."), status=assessment.status)
-    invitees = {e.pk: e for e in Employee.objects.filter(pk__in=invitee_ids, is_active=True)}
-    errors = []
-    unknown = sorted(set(invitee_ids) - set(invitees))
-    if unknown:
-        errors.append(_("Unknown or inactive employees: %(ids)s") % {"ids": ", ".join(map(str, unknown))})
-    if assessment.employee_id in invitees:
-        errors.append(_("An employee cannot give feedback on themselves."))
-    if any(e.user_id is None for e in invitees.values()):
-        errors.append(_("Every invitee needs a user account to answer."))
-    if errors:
-        raise ValidationError({"invitees": errors})
+    invitees = _check_invitees(assessment, invitee_ids)
     due = days_from_now(assessment.cycle.rules["feedback_days"], assessment.cycle.rules)
     already = set(FeedbackRequest.objects.filter(assessment=assessment).values_list("invitee_id", flat=True))
     created = []
@@ -57,7 +63,37 @@ def feedback_invite(*, assessment: Assessment, actor, invitee_ids: list[int], or
     return created
 
 
+def _check_invitees(assessment: Assessment, invitee_ids: list[int]) -> dict[int, Employee]:
+    if not invitee_ids:
+        raise ValidationError({"invitees": [_("Choose at least one colleague.")]})
+    if len(invitee_ids) > MAX_INVITEES:
+        raise ValidationError({"invitees": [_("Invite at most %(max)s colleagues at once.") % {"max": MAX_INVITEES}]})
+    invitees = {e.pk: e for e in Employee.objects.filter(pk__in=invitee_ids, is_active=True)}
+    errors = []
+    unknown = sorted(set(invitee_ids) - set(invitees))
+    if unknown:
+        errors.append(_("Unknown or inactive employees: %(ids)s") % {"ids": ", ".join(map(str, unknown))})
+    if assessment.employee_id in invitees:
+        errors.append(_("An employee cannot give feedback on themselves."))
+    if any(e.user_id is None for e in invitees.values()):
+        errors.append(_("Every invitee needs a user account to answer."))
+    if not errors:
+        allowed = set(feedback_candidates(assessment).filter(employee_id__in=invitees).values_list("employee_id", flat=True))
+        others = sorted((e for pk, e in invitees.items() if pk not in allowed), key=lambda e: e.name)
+        if others:
+            errors.append(_("Only colleagues of the employee's unit and their subordinates may be invited, not %(names)s.")
+                          % {"names": ", ".join(e.name for e in others)})
+    if errors:
+        raise ValidationError({"invitees": errors})
+    return invitees
+
+
 def feedback_answer(*, request: FeedbackRequest, actor, ratings: dict, comment: str = "", origin: dict | None = None) -> FeedbackRequest:
+    """The invitee answers once, rating each of the seven BerAKHLAK values (checked by the flow)."""
+    require_role(request, actor, "invitee", "answer")
+    errors = Errors()
+    comment = errors.text("comment", comment, max_length=COMMENT_MAX)
+    errors.raise_any()
     return perform(request, "answer", actor=actor, data={"ratings": ratings, "comment": comment}, origin=origin).document
 
 

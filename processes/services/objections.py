@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,13 +13,18 @@ from workflow.errors import InvalidTransition, NotPermitted
 
 from ..models import Assessment, Objection
 from ..rules import RATINGS
+from .checks import Errors, require_role
+
+# The longest texts an objection takes (the API and the pages refuse longer ones alike).
+TEXT_MAX = 10000
 
 
 def objection_file(*, assessment: Assessment, actor, reasons: str, origin: dict | None = None) -> Objection:
     """The employee objects to an issued result, within the window, with reasons."""
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationError({"reasons": [_("Give the reasons for the objection.")]})
+    require_role(assessment, actor, "employee", "object")
+    errors = Errors()
+    reasons = errors.text("reasons", reasons, max_length=TEXT_MAX, required=_("Give the reasons for the objection."))
+    errors.raise_any()
     with transaction.atomic():
         assessment = perform(assessment, "object", actor=actor, comment=reasons, origin=origin).document
         member = assessment.member
@@ -32,7 +36,7 @@ def objection_file(*, assessment: Assessment, actor, reasons: str, origin: dict 
             explanations_due=timezone.localdate() + datetime.timedelta(days=assessment.cycle.rules["objection_explanation_days"]),
         )
         objection.cycle = assessment.cycle
-        start(objection, actor=actor, action="create", comment=reasons, data={"assessment": assessment.pk}, origin=origin)
+        start(objection, actor=actor, role="employee", action="create", comment=reasons, data={"assessment": assessment.pk}, origin=origin)
     return objection
 
 
@@ -45,22 +49,24 @@ def objection_explain(*, objection: Objection, actor, explanation: str, origin: 
         action = "explain_as_rater"
     else:
         raise NotPermitted(_("Only the rater and the employee may explain an objection."))
+    errors = Errors()
+    explanation = errors.text("explanation", explanation, max_length=TEXT_MAX, required=_("Write your explanation."))
+    errors.raise_any()
     return perform(objection, action, actor=actor, comment=explanation, origin=origin).document
 
 
 def objection_decide(*, objection: Objection, actor, outcome: str, reasons: str, results_rating: str = "",
                      behaviour_rating: str = "", origin: dict | None = None) -> Objection:
     """The rater's superior upholds or changes the result; the decision is final."""
-    errors = {}
-    if outcome not in Objection.Outcome.values:
-        errors["outcome"] = [_("Choose upheld or changed.")]
-    for key, value in (("results_rating", results_rating), ("behaviour_rating", behaviour_rating)):
-        if value and value not in RATINGS:
-            errors[key] = [_("Choose above, as_expected or below.")]
-    if outcome == Objection.Outcome.CHANGED and not (results_rating or behaviour_rating):
-        errors["results_rating"] = [_("A changed result needs a new results or behaviour rating.")]
-    if errors:
-        raise ValidationError(errors)
+    require_role(objection, actor, "raters_superior", "decide")
+    errors = Errors()
+    outcome = errors.choice("outcome", outcome, Objection.Outcome.values, _("Choose upheld or changed."))
+    results_rating = errors.choice("results_rating", results_rating, RATINGS, _("Choose above, as_expected or below."), blank=True)
+    behaviour_rating = errors.choice("behaviour_rating", behaviour_rating, RATINGS, _("Choose above, as_expected or below."), blank=True)
+    if outcome == Objection.Outcome.CHANGED and not (results_rating or behaviour_rating or "results_rating" in errors.by_field):
+        errors.add("results_rating", _("A changed result needs a new results or behaviour rating."))
+    reasons = errors.text("reasons", reasons, max_length=TEXT_MAX, required=_("Give the reasons for the decision."))
+    errors.raise_any()
     data = {"outcome": outcome, "results_rating": results_rating, "behaviour_rating": behaviour_rating}
     with transaction.atomic():
         decided = perform(objection, "decide", actor=actor, comment=reasons, data=data, origin=origin).document

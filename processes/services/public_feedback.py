@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from org.models import Employee, Unit
 from org.services import is_hr_for
+from workflow.engine import record
 from workflow.errors import NotPermitted
+from workflow.locking import lock_rows
 
 from ..models import PublicFeedback, PublicFeedbackLink
 
@@ -36,7 +38,7 @@ class Throttled(Exception):
         self.wait = wait
 
 
-def link_issue(*, actor, unit: Unit | None = None, employee: Employee | None = None) -> PublicFeedbackLink:
+def link_issue(*, actor, unit: Unit | None = None, employee: Employee | None = None, origin: dict | None = None) -> PublicFeedbackLink:
     """A new link for a unit (or an employee at a counter); an existing live one is revoked, so
     issuing again is how HR renews a leaked link."""
     if (unit is None) == (employee is None):
@@ -48,18 +50,34 @@ def link_issue(*, actor, unit: Unit | None = None, employee: Employee | None = N
     if not is_hr_for(actor, [unit]):
         raise NotPermitted(_("Only HR of the unit may issue its public feedback link."))
     with transaction.atomic():
-        live = PublicFeedbackLink.objects.select_for_update().filter(unit=unit, employee=employee, revoked_at__isnull=True)
-        live.update(revoked_at=timezone.now())
-        return PublicFeedbackLink.objects.create(unit=unit, employee=employee, created_by=actor)
+        # The unit's row serialises two issues of its links (the second renews the first's).
+        list(lock_rows(Unit.objects.filter(pk=unit.pk)))
+        live = list(PublicFeedbackLink.objects.filter(unit=unit, employee=employee, revoked_at__isnull=True))
+        for old in live:
+            record(old, "revoke", actor=actor, origin=origin, change=_revoke, data={"renewed": True})
+        link = PublicFeedbackLink.objects.create(unit=unit, employee=employee, created_by=actor)
+        record(link, "issue", actor=actor, origin=origin,
+               data={"unit": unit.pk, "employee": employee.pk if employee else None, "renews": [old.pk for old in live]})
+        return link
 
 
-def link_revoke(*, link: PublicFeedbackLink, actor) -> PublicFeedbackLink:
+def link_revoke(*, link: PublicFeedbackLink, actor, origin: dict | None = None) -> PublicFeedbackLink:
     if not is_hr_for(actor, [link.unit]):
         raise NotPermitted(_("Only HR of the unit may revoke its public feedback link."))
-    if link.revoked_at is None:
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        event = record(link, "revoke", actor=actor, origin=origin, change=_revoke)
+    if event.data.get("revoked_at"):
+        link.refresh_from_db()
     return link
+
+
+def _revoke(locked: PublicFeedbackLink) -> dict:
+    """Revoke a link (once: a revoked link stays as it was)."""
+    if locked.revoked_at is not None:
+        return {"already_revoked": True}
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["revoked_at"])
+    return {"revoked_at": locked.revoked_at.isoformat()}
 
 
 def live_link(token: str) -> PublicFeedbackLink:

@@ -1,5 +1,9 @@
 """Writes of monthly reports: creating them (a monthly sweep or on first access), realisations,
-evidence. Their status moves only through the engine."""
+evidence. Their status moves only through the engine.
+
+The rules of what may be written live here, and only here: the API and the report page hand over
+what was sent and show the errors this module raises (keyed ``realisations[0].value``, ``month``,
+``file``, ``url``, ``name``)."""
 
 from __future__ import annotations
 
@@ -12,11 +16,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow.engine import edit, start_many
+from workflow.engine import UNCHANGED, edit, start_many
 from workflow.errors import InvalidTransition, NotPermitted
 
 from ..flows.base import EMPLOYEE, end_of_day
 from ..models import Evidence, Indicator, MonthlyReport, Plan, Realisation
+from .checks import Errors
+from .fields import reference, text
+
+VALUE_MAX = Realisation._meta.get_field("value").max_length
+NOTE_MAX = 5000
+NAME_MAX = Evidence._meta.get_field("name").max_length
+URL_MAX = Evidence._meta.get_field("url").max_length
 
 # The first bytes each kind of file starts with: an upload must be what its name says.
 SIGNATURES = {
@@ -68,10 +79,16 @@ def reports_open_month(*, year: int, month: int, chunk_size: int = 1000) -> int:
     return created
 
 
-def report_for_month(*, plan: Plan, month: int, actor) -> tuple[MonthlyReport, bool]:
-    """The month's report of a plan, created on first access by its owner."""
-    if not 1 <= month <= 12:
-        raise ValidationError({"month": [_("Give a month from 1 to 12.")]})
+def report_may_start(*, plan: Plan, user) -> bool:
+    """Whether ``user`` may start a month's report of ``plan`` (for the pages' buttons): the rule
+    ``report_for_month`` applies, so a page never offers what the service refuses."""
+    return plan.revision > 0 and plan.flow_class(plan).authorize(user, EMPLOYEE) is not None
+
+
+def report_for_month(*, plan: Plan, month, actor) -> tuple[MonthlyReport, bool]:
+    """The month's report of a plan, created on first access by its owner. ``month`` is a number
+    from 1 to 12, or its digits as text (a form's field)."""
+    month = _month(month)
     report = MonthlyReport.objects.filter(plan=plan, month=month).first()
     if report is not None:
         return report, False
@@ -89,28 +106,64 @@ def report_for_month(*, plan: Plan, month: int, actor) -> tuple[MonthlyReport, b
     return (created[0] if created else MonthlyReport.objects.get(plan=plan, month=month)), bool(created)
 
 
-def report_update_realisations(*, report: MonthlyReport, actor, items: list[dict], origin: dict | None = None) -> MonthlyReport:
-    """Set the realisation of indicators of the report's plan (others are left as they are): the
-    report's ``edit``, which its flow allows its owner while open or returned."""
+def _month(value) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 3:
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 12:
+        raise ValidationError({"month": [_("Give a month from 1 to 12.")]})
+    return value
 
-    def change(flow) -> dict:
+
+def report_update_realisations(*, report: MonthlyReport, actor, items, origin: dict | None = None) -> MonthlyReport:
+    """Set the realisation of indicators of the report's plan (others are left as they are): the
+    report's ``edit``, which its flow allows its owner while open or returned.
+
+    ``items`` is what the caller received: a list of dicts with ``indicator`` (an indicator of
+    the report's plan: a number, or its digits as text), ``value`` (required) and ``note``
+    (optional). Checked here after the engine has checked who may edit; an empty list changes
+    nothing and records nothing."""
+
+    def change(flow):
         locked = flow.document
         indicators = {i.pk: i for i in Indicator.objects.filter(result__plan_id=locked.plan_id)}
-        errors = {}
-        for index, item in enumerate(items):
-            if item["indicator"] not in indicators:
-                errors[f"realisations[{index}].indicator"] = [_("This indicator is not part of the report's plan.")]
-        if errors:
-            raise ValidationError(errors)
-        for item in items:
+        cleaned = clean_realisations(items, indicators)
+        if not cleaned:
+            return UNCHANGED
+        for item in cleaned:
             Realisation.objects.update_or_create(
                 report=locked, indicator_id=item["indicator"],
-                defaults={"value": item["value"], "note": item.get("note", ""),
+                defaults={"value": item["value"], "note": item["note"],
                           "indicator_description": indicators[item["indicator"]].description},
             )
-        return {"realisations": len(items)}
+        return {"realisations": len(cleaned)}
 
     return edit(report, "edit", actor=actor, change=change, origin=origin).document
+
+
+def clean_realisations(items, indicators: dict[int, Indicator]) -> list[dict]:
+    """The realisations as stored (text stripped, ids as numbers), or a ValidationError naming
+    every field that breaks a rule."""
+    if not isinstance(items, list):
+        raise ValidationError({"realisations": [_("Give the realisations as a list.")]})
+    errors = Errors()
+    cleaned, seen = [], set()
+    for index, item in enumerate(items):
+        where = f"realisations[{index}]"
+        if not isinstance(item, dict):
+            errors.add(where, _("Give each realisation as an object with its fields."))
+            continue
+        key, foreign = f"{where}.indicator", _("This indicator is not part of the report's plan.")
+        indicator = reference(errors, key, item.get("indicator"), foreign)
+        if indicator in seen:
+            errors.add(key, _("This indicator is given twice."))
+        elif indicator not in indicators and key not in errors.by_field:
+            errors.add(key, foreign)
+        seen.add(indicator)
+        value = text(errors, f"{where}.value", item.get("value"), max_length=VALUE_MAX, required=_("Give the realisation."))
+        note = text(errors, f"{where}.note", item.get("note"), max_length=NOTE_MAX)
+        cleaned.append({"indicator": indicator, "value": value, "note": note})
+    errors.raise_any()
+    return cleaned
 
 
 def validate_upload(rules: dict, name: str, size: int, head: bytes) -> str:
@@ -130,30 +183,38 @@ def validate_upload(rules: dict, name: str, size: int, head: bytes) -> str:
     return extension
 
 
-def evidence_add(*, report: MonthlyReport, actor, upload=None, url: str = "", name: str = "", origin: dict | None = None) -> Evidence:
+def evidence_add(*, report: MonthlyReport, actor, upload=None, url: str | None = None, name: str | None = "",
+                 origin: dict | None = None) -> Evidence:
     """Attach an uploaded file (through Django's storage) or a link to a report: the report's
-    ``add_evidence`` edit."""
+    ``add_evidence`` edit: ``upload``, or else ``url`` (``None`` when not given; a blank ``url``
+    is a link left empty, refused); ``name`` is optional (the file's name or the address by
+    default)."""
 
     def change(flow) -> dict:
         locked = flow.document
         rules = locked.cycle.rules
+        errors = Errors()
+        address = ""
+        label = text(errors, "name", name, max_length=NAME_MAX)
+        if upload is not None and url:
+            errors.add("file", _("Send either a file or a link, not both."))
+        elif upload is None and url is None:
+            errors.add("file", _("Choose a file, or give a link."))
+        elif upload is None:
+            address = _link(url, errors)
+        errors.raise_any()
         if locked.evidence.count() >= rules["evidence"]["max_items"]:
             raise ValidationError({"file": [_("A report holds at most %(n)s pieces of evidence.") % {"n": rules["evidence"]["max_items"]}]})
         if upload is not None:
             head = upload.read(16)
             upload.seek(0)
             validate_upload(rules, upload.name, upload.size, head)
-            evidence = Evidence(report=locked, kind=Evidence.Kind.FILE, name=(name or upload.name)[:255], size=upload.size,
+            evidence = Evidence(report=locked, kind=Evidence.Kind.FILE, name=(label or upload.name)[:NAME_MAX], size=upload.size,
                                 content_type=(getattr(upload, "content_type", "") or "")[:100], uploaded_by=actor)
             evidence.file.save(PurePath(upload.name).name, upload, save=False)
         else:
-            try:
-                URLValidator(schemes=["http", "https"])(url)
-            except ValidationError:
-                raise ValidationError({"url": [_("Give a web address starting with http:// or https://.")]}) from None
-            if len(url) > Evidence._meta.get_field("url").max_length:
-                raise ValidationError({"url": [_("The web address is too long.")]})
-            evidence = Evidence(report=locked, kind=Evidence.Kind.LINK, url=url, name=(name or url)[:255], uploaded_by=actor)
+            evidence = Evidence(report=locked, kind=Evidence.Kind.LINK, url=address, name=(label or address)[:NAME_MAX],
+                                uploaded_by=actor)
         evidence.save()
         added.append(evidence)
         return {"evidence": evidence.pk, "kind": evidence.kind, "name": evidence.name, "size": evidence.size}
@@ -161,6 +222,21 @@ def evidence_add(*, report: MonthlyReport, actor, upload=None, url: str = "", na
     added: list[Evidence] = []
     edit(report, "add_evidence", actor=actor, change=change, origin=origin)
     return added[0]
+
+
+def _link(url, errors: Errors) -> str:
+    if not isinstance(url, str):
+        errors.add("url", _("Give a web address starting with http:// or https://."))
+        return ""
+    url = url.strip()
+    if len(url) > URL_MAX:
+        errors.add("url", _("The web address is too long."))
+        return url
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        errors.add("url", _("Give a web address starting with http:// or https://."))
+    return url
 
 
 def evidence_delete(*, evidence: Evidence, actor, origin: dict | None = None) -> None:

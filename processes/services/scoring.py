@@ -16,6 +16,11 @@ from workflow.errors import NotPermitted
 from .. import distribution
 from ..models import PERIODS, Assessment, Cycle, CycleMember, Evaluation, FeedbackRequest, Plan, UnitReview
 from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
+from .checks import Errors, require_role
+
+# The longest texts each command takes (the API and the pages refuse longer ones alike).
+NOTE_MAX = COMMENT_MAX = REASON_MAX = 5000
+JUSTIFICATION_MAX = 10000
 
 
 def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = None) -> tuple[Evaluation, int, int]:
@@ -79,6 +84,8 @@ def assessment_rate(*, assessment: Assessment, actor, ratings: dict, origin: dic
     """The rater's ratings of a draft assessment (results, behaviour, per core value, note): an
     edit the rater (in person, as acting official or delegate) makes before submitting."""
 
+    ratings = dict(ratings)
+
     def change(flow) -> dict:
         _validate_ratings(ratings)
         a = flow.document
@@ -93,15 +100,15 @@ def assessment_rate(*, assessment: Assessment, actor, ratings: dict, origin: dic
 
 
 def _validate_ratings(ratings: dict) -> None:
-    errors = {}
+    errors = Errors()
     for key in ("results_rating", "behaviour_rating"):
-        if ratings.get(key) not in (None, "", *RATINGS):
-            errors[key] = [_("Choose above, as_expected or below.")]
+        errors.choice(key, ratings.get(key), RATINGS, _("Choose above, as_expected or below."), blank=True)
     values = ratings.get("behaviour_values") or {}
-    if not isinstance(values, dict) or set(values) - set(CORE_VALUES) or set(values.values()) - set(RATINGS):
-        errors["behaviour_values"] = [_("Rate the BerAKHLAK core values by their code names with above, as_expected or below.")]
-    if errors:
-        raise ValidationError(errors)
+    if not isinstance(values, dict) or set(values) - set(CORE_VALUES) or not all(v in RATINGS for v in values.values()):
+        errors.add("behaviour_values", _("Rate the BerAKHLAK core values by their code names with above, as_expected or below."))
+    if "note" in ratings:
+        ratings["note"] = errors.text("note", ratings["note"], max_length=NOTE_MAX)
+    errors.raise_any()
 
 
 def preview_predicate(assessment: Assessment) -> str:
@@ -120,8 +127,11 @@ def preview_predicate(assessment: Assessment) -> str:
 def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str, comment: str = "", origin=None) -> UnitReview:
     """The leader one level above sets (or corrects) the unit's predicate; a leader's assessment
     already submitted follows the new predicate, through the engine, in the same transaction."""
-    if unit_predicate not in UNIT_PREDICATES:
-        raise ValidationError({"unit_predicate": [_("Choose outstanding, good, needs_improvement, poor or very_poor.")]})
+    require_role(review, actor, "predicate_setter", "set_unit_predicate")
+    errors = Errors()
+    errors.choice("unit_predicate", unit_predicate, UNIT_PREDICATES, _("Choose outstanding, good, needs_improvement, poor or very_poor."))
+    comment = errors.text("comment", comment, max_length=COMMENT_MAX)
+    errors.raise_any()
     with transaction.atomic():
         result = perform(review, "set_unit_predicate", actor=actor, comment=comment, data={"unit_predicate": unit_predicate}, origin=origin)
         leaders = Assessment.objects.filter(unit_review=review, is_unit_leader=True, status=Assessment.Status.SUBMITTED)
@@ -196,11 +206,12 @@ def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predica
     ``adjust`` transition, in one transaction."""
     adjusted: dict = {}
 
+    errors = Errors()
+    errors.choice("predicate", predicate, Assessment.Predicate.values, _("Choose a valid predicate."))
+    reason = errors.text("reason", reason, max_length=REASON_MAX, required=_("Give the reason for the change."))
+
     def change(flow) -> dict:
-        if predicate not in dict(Assessment.Predicate.choices):
-            raise ValidationError({"predicate": [_("Choose a valid predicate.")]})
-        if not (reason or "").strip():
-            raise ValidationError({"reason": [_("Give the reason for the change.")]})
+        errors.raise_any()  # once the engine has found the actor may adjust: permission before input
         assessment = Assessment.objects.filter(pk=assessment_id, unit_review=flow.document).first()
         if assessment is None:
             raise ValidationError({"assessment": [_("This assessment is not part of the unit's review.")]})
@@ -216,8 +227,10 @@ def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predica
 def unit_review_approve(*, review: UnitReview, actor, justification: str = "", origin=None) -> UnitReview:
     """The forum approves the unit's results and issues them (each assessment's objection window
     opens). A departure from the distribution pattern needs a written justification."""
-    justification = (justification or "").strip()
     _require_forum(review, actor)
+    errors = Errors()
+    justification = errors.text("justification", justification, max_length=JUSTIFICATION_MAX)
+    errors.raise_any()
     with transaction.atomic():
         departures = board(review)["departures"] if review.status == UnitReview.Status.SCORING else []
         if departures and not justification:
@@ -233,6 +246,10 @@ def unit_review_approve(*, review: UnitReview, actor, justification: str = "", o
 
 def unit_review_ratify(*, review: UnitReview, actor, comment: str = "", origin=None) -> UnitReview:
     """The ratifying official ratifies the unit's final results, which locks them."""
+    require_role(review, actor, "ratifying_official", "ratify")
+    errors = Errors()
+    comment = errors.text("comment", comment, max_length=COMMENT_MAX)
+    errors.raise_any()
     with transaction.atomic():
         result = perform(review, "ratify", actor=actor, comment=comment, origin=origin)
         for assessment in Assessment.objects.filter(unit_review=review, status=Assessment.Status.FINAL):

@@ -316,3 +316,18 @@ def mails_to(user, *, containing: str = "") -> list:
 
 def document_link(document) -> str:
     return f"{settings.KINERJA_SITE_URL.rstrip('/')}/d/{type_of(document)}/{document.pk}/"
+
+
+def division_staff(org, cycle, *names: str) -> list:
+    """More staff of org.division, rated by kabid, in ``cycle`` (joined after it opened): colleagues
+    of org.employee whom a rater may invite to give feedback (someone of another division may not)."""
+    from processes.models import CycleMember
+
+    staff = []
+    for name in names:
+        employee = EmployeeFactory(name=name, position__unit=org.division, position__superior=org.kabid.position)
+        CycleMember.objects.create(cycle=cycle, employee=employee, unit=org.division, position=employee.position,
+                                   rater=org.kabid, rater_position=org.kabid.position, raters_superior=org.kepala,
+                                   raters_superior_position=org.kepala.position)
+        staff.append(employee)
+    return staff

@@ -17,6 +17,7 @@ from .helpers import (
     at,
     berakhlak,
     colleague_feedback,
+    division_staff,
     english,
     feedback_request_url,
     invite,
@@ -62,12 +63,13 @@ def keys_in(data) -> set[str]:
 
 
 def test_the_rater_invites_colleagues_and_each_gets_a_task_due_in_the_rules_days_and_a_notification(org, assessment):
+    a3, a4, a5 = division_staff(org, assessment.cycle, "Staf A3", "Staf A4", "Staf A5")
     with at(3, 10):
-        response = invite(org.kabid.user, assessment, org.colleague, org.other_employee)
+        response = invite(org.kabid.user, assessment, org.colleague, a3)
         tasks = english(org.colleague.user).get(f"{API}/tasks/").json()["results"]
         notifications = english(org.colleague.user).get(f"{API}/notifications/", {"event": "feedback.requested"}).json()
     assert response.status_code == 201
-    assert (response.json()["created"], sorted(response.json()["invited"])) == (2, sorted([org.colleague.pk, org.other_employee.pk]))
+    assert (response.json()["created"], sorted(response.json()["invited"])) == (2, sorted([org.colleague.pk, a3.pk]))
     (task,) = [t for t in tasks if t["document_type"] == "feedback_request"]
     assert (task["document_id"], task["actions"]) == (request_of(assessment, org.colleague).pk, ["answer"])
     due = datetime.datetime.fromisoformat(task["due_at"]).astimezone(JAKARTA)
@@ -112,11 +114,12 @@ def test_inviting_after_the_results_are_issued_is_a_conflict(org, cycle):
 
 
 def test_my_feedback_requests_are_only_mine(org, assessment):
-    invite(org.kabid.user, assessment, org.colleague, org.other_employee)
+    a3, a4, a5 = division_staff(org, assessment.cycle, "Staf A3", "Staf A4", "Staf A5")
+    invite(org.kabid.user, assessment, org.colleague, a3)
     mine = english(org.colleague.user).get(feedback_request_url()).json()["results"]
     assert [(r["id"], r["employee"], r["status"]) for r in mine] == [(request_of(assessment, org.colleague).pk, "Staf A1", "pending")]
     assert english(org.kabid.user).get(feedback_request_url()).json()["results"] == []
-    other = request_of(assessment, org.other_employee)
+    other = request_of(assessment, a3)
     assert english(org.colleague.user).get(feedback_request_url(other)).status_code == 404
 
 
@@ -175,8 +178,9 @@ def test_the_audit_trail_of_a_request_says_an_answer_was_given_never_what_it_sai
 
 
 def test_the_employee_and_the_rater_see_nothing_until_three_have_answered(org, assessment):
-    colleague_feedback(assessment, [(org.colleague, "above", "Ramah"), (org.other_employee, "below", "")])
-    invite(org.kabid.user, assessment, org.other_kabid)  # invited, not answered
+    a3, a4, a5 = division_staff(org, assessment.cycle, "Staf A3", "Staf A4", "Staf A5")
+    colleague_feedback(assessment, [(org.colleague, "above", "Ramah"), (a3, "below", "")])
+    invite(org.kabid.user, assessment, a4)  # invited, not answered
     for user in (org.employee.user, org.kabid.user):
         colleagues = feedback_seen_by(user, assessment)["colleagues"]
         assert (colleagues["invited"], colleagues["answered"], colleagues["shown"]) == (3, 2, False)
@@ -184,8 +188,9 @@ def test_the_employee_and_the_rater_see_nothing_until_three_have_answered(org, a
 
 
 def test_from_three_answers_the_employee_and_the_rater_see_counts_per_value_and_comments_without_names(org, assessment):
+    a3, a4, a5 = division_staff(org, assessment.cycle, "Staf A3", "Staf A4", "Staf A5")
     colleague_feedback(assessment, [
-        (org.colleague, "above", "Ramah"), (org.other_employee, "below", "Kurang teliti"), (org.other_kabid, "above", ""),
+        (org.colleague, "above", "Ramah"), (a3, "below", "Kurang teliti"), (a4, "above", ""),
     ])
     for user in (org.employee.user, org.kabid.user):
         body = feedback_seen_by(user, assessment)
@@ -194,28 +199,30 @@ def test_from_three_answers_the_employee_and_the_rater_see_counts_per_value_and_
         assert set(colleagues["values"]) == set(berakhlak())
         assert colleagues["values"]["harmony"] == {"above": 2, "as_expected": 0, "below": 1}
         assert colleagues["comments"] == ["Kurang teliti", "Ramah"]
-        assert not {"Staf A2", "Staf B1", "Kabid B"} & set(json.dumps(body, ensure_ascii=False).split('"'))
+        assert not {"Staf A2", "Staf A3", "Staf A4"} & set(json.dumps(body, ensure_ascii=False).split('"'))
         assert not {"respondents", "invitee", "ratings"} & keys_in(body)
 
 
 def test_the_threshold_of_answers_comes_from_the_cycles_rules(org, assessment):
+    a3, a4, a5 = division_staff(org, assessment.cycle, "Staf A3", "Staf A4", "Staf A5")
     cycle = assessment.cycle
     cycle.rules = {**cycle.rules, "feedback_min_answers": 2}
     cycle.save(update_fields=["rules"])
-    colleague_feedback(assessment, [(org.colleague, "above", ""), (org.other_employee, "as_expected", "")])
+    colleague_feedback(assessment, [(org.colleague, "above", ""), (a3, "as_expected", "")])
     colleagues = feedback_seen_by(org.employee.user, assessment)["colleagues"]
     assert (colleagues["threshold"], colleagues["shown"], colleagues["values"]["loyalty"]) == \
         (2, True, {"above": 1, "as_expected": 1, "below": 0})
 
 
 def test_hr_sees_who_answered_but_never_what_they_said(org, assessment):
+    a3, a4, a5 = division_staff(org, assessment.cycle, "Staf A3", "Staf A4", "Staf A5")
     colleague_feedback(assessment, [
-        (org.colleague, "above", "Ramah"), (org.other_employee, "below", "Kurang teliti"), (org.other_kabid, "above", ""),
+        (org.colleague, "above", "Ramah"), (a3, "below", "Kurang teliti"), (a4, "above", ""),
     ])
-    invite(org.kabid.user, assessment, org.kepala)
+    invite(org.kabid.user, assessment, a5)
     body = feedback_seen_by(org.hr, assessment)
     assert [(r["name"], r["status"]) for r in body["respondents"]] == [
-        ("Kabid B", "answered"), ("Kepala", "pending"), ("Staf A2", "answered"), ("Staf B1", "answered"),
+        ("Staf A2", "answered"), ("Staf A3", "answered"), ("Staf A4", "answered"), ("Staf A5", "pending"),
     ]
     assert not {"colleagues", "values", "comments", "ratings"} & keys_in(body)
     assert "Ramah" not in json.dumps(body) and "Kurang teliti" not in json.dumps(body)

@@ -314,3 +314,43 @@ def test_an_approval_answers_with_the_plan_as_its_rater_sees_it_without_the_visi
     assert response.status_code == 200
     assert body["status"] == "approved" and body["revision"] == 1
     assert [r["title"] for r in body["results"]] == list(plan.results.order_by("order", "id").values_list("title", flat=True))
+
+
+# Bad input is a 400 naming the field, never a 500 ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "results, key, message",
+    [
+        ([result_body("x" * 10_000)], "results[0].title", "Write at most 500 characters (10000 given)."),
+        ([result_body(indicators=[indicator_body(target="9" * 201)])], "results[0].indicators[0].target",
+         "Write at most 200 characters (201 given)."),
+        ([result_body(indicators=[indicator_body(aspect=["time"])])], "results[0].indicators[0].aspect",
+         "Choose quantity, quality or time."),
+        ([result_body(id="abc")], "results[0].id", "This result is not part of this plan."),
+        ([result_body(supports=1.5)], "results[0].supports", "Choose an approved result of your rater's plan in this cycle."),
+        ([result_body(id=2**70)], "results[0].id", "This result is not part of this plan."),
+        ([result_body(title={"text": "x"})], "results[0].title", "Write text."),
+        ([result_body("Laporan\x00")], "results[0].title", "Null characters are not allowed."),
+        ([result_body(indicators=["not an object"])], "results[0].indicators[0]", "Give each indicator as an object with its fields."),
+        ([result_body()] * 51, "results", "A plan holds at most 50 results."),
+        ([result_body(indicators=[indicator_body()] * 21)], "results[0].indicators", "A result holds at most 20 indicators."),
+    ],
+    ids=["long-title", "long-target", "aspect-list", "id-text", "supports-fraction", "id-overflow", "title-object",
+         "title-nul", "indicator-text", "too-many-results", "too-many-indicators"],
+)
+def test_content_that_breaks_a_rule_is_a_400_with_the_services_reason(org, cycle, results, key, message):
+    plan = plan_of(cycle, org.employee)
+    response = client_for(org.employee.user).patch(plan_url(plan), {"results": results}, format="json",
+                                                   HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json()["errors"][key] == [message]
+    assert Plan.objects.get(pk=plan.pk).version == plan.version and not PlanResult.objects.filter(plan=plan).exists()
+
+
+def test_a_result_given_twice_is_refused(org, cycle):
+    plan = plan_of(cycle, org.employee)
+    (first,) = patch(org.employee.user, plan, [result_body("A")]).json()["results"]
+    response = patch(org.employee.user, plan, [result_body("A", id=first["id"]), result_body("B", id=first["id"])])
+    assert response.status_code == 400 and "results[1].id" in response.json()["errors"]
+    assert [r.title for r in PlanResult.objects.filter(plan=plan)] == ["A"]

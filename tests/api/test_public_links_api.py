@@ -9,7 +9,7 @@ from processes.models import Assessment, PublicFeedbackLink, UnitReview
 
 from ..factories import RoleAssignmentFactory, UserFactory
 from ..lifecycle import approve_all_plans, start_evaluation
-from .helpers import API, at, colleague_feedback, english, open_reports, public_answers, public_link, report_url, review_url
+from .helpers import API, at, colleague_feedback, division_staff, english, open_reports, public_answers, public_link, report_url, review_url
 
 pytestmark = pytest.mark.django_db
 
@@ -167,9 +167,10 @@ def test_the_unit_review_board_shows_the_publics_and_the_colleagues_feedback(org
         public_answers(public_link(org.hr, unit=org.division), 5, 4)
         public_answers(public_link(org.hr, employee=org.employee), 3)
         evaluation = start_evaluation(cycle, org.hr)
+    a3, a4 = division_staff(org, cycle, "Staf A3", "Staf A4")
     assessment = Assessment.objects.get(evaluation=evaluation, employee=org.employee)
-    colleague_feedback(assessment, [(org.colleague, "above", "Ramah"), (org.other_employee, "above", ""),
-                                    (org.other_kabid, "below", "")])
+    colleague_feedback(assessment, [(org.colleague, "above", "Ramah"), (a3, "above", ""),
+                                    (a4, "below", "")])
     colleague_assessment = Assessment.objects.get(evaluation=evaluation, employee=org.colleague)
     colleague_feedback(colleague_assessment, [(org.employee, "below", "Sering terlambat")])
     review = UnitReview.objects.get(evaluation=evaluation, unit=org.division)

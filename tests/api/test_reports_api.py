@@ -310,3 +310,51 @@ def test_the_history_lists_every_event_of_the_report_with_its_actor(org, cycle, 
     assert [e["action"] for e in events] == ["create", "add_evidence", "edit", "submit", "accept"]
     assert events[-1]["actor"]["username"] == "kabid" and events[-1]["comment"] == "Baik"
     assert english(org.other_kabid.user).get(report_url(report, "history")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "item, key, message",
+    [
+        ({"indicator": "abc", "value": "2"}, "realisations[0].indicator", "This indicator is not part of the report's plan."),
+        ({"value": "2"}, "realisations[0].indicator", "This indicator is not part of the report's plan."),
+        ({"indicator": None, "value": "9" * 501}, "realisations[0].value", "Write at most 500 characters (501 given)."),
+        ({"indicator": None, "value": "2", "note": "n" * 5001}, "realisations[0].note", "Write at most 5000 characters (5001 given)."),
+        ({"indicator": None, "value": 2}, "realisations[0].value", "Write text."),
+        ({"indicator": None, "value": "  "}, "realisations[0].value", "Give the realisation."),
+        ("not an object", "realisations[0]", "Give each realisation as an object with its fields."),
+    ],
+    ids=["indicator-text", "indicator-missing", "long-value", "long-note", "value-number", "value-blank", "item-text"],
+)
+def test_a_realisation_that_breaks_a_rule_is_a_400_with_the_services_reason(org, cycle, reports, item, key, message):
+    report = reports[org.employee.pk]
+    if isinstance(item, dict) and "indicator" in item and item["indicator"] is None:
+        item = {**item, "indicator": indicator_of(report).pk}
+    response = english(org.employee.user).patch(report_url(report), {"realisations": [item]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][key] == [message]
+    assert not report.realisations.exists()
+
+
+@pytest.mark.parametrize(
+    "body, key, message",
+    [
+        ({"url": "https://arsip.example.test/a", "name": "n" * 256}, "name", "Write at most 255 characters (256 given)."),
+        ({"url": "https://arsip.example.test/" + "a" * 1000}, "url", "The web address is too long."),
+        ({"url": ""}, "url", "Give a web address starting with http:// or https://."),
+        ({"url": ["https://arsip.example.test/a"]}, "url", None),
+    ],
+    ids=["long-name", "long-url", "blank-url", "url-list"],
+)
+def test_a_link_that_breaks_a_rule_is_a_400(org, cycle, reports, body, key, message):
+    report = reports[org.employee.pk]
+    response = english(org.employee.user).post(report_url(report, "evidence"), body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][key] if message is None else response.json()["errors"][key] == [message]
+    assert not report.evidence.exists()
+
+
+def test_an_empty_list_of_realisations_changes_nothing_and_records_nothing(org, cycle, reports):
+    report = reports[org.employee.pk]
+    response = english(org.employee.user).patch(report_url(report), {"realisations": []}, format="json")
+    assert response.status_code == 200 and response.json()["version"] == report.version
+    assert audit_actions(report) == ["create"]

@@ -94,7 +94,7 @@ def test_a_plan_is_drafted_returned_with_a_comment_resubmitted_and_approved(org,
     assert "Target laporan keuangan dinaikkan menjadi 24." in page.locator("#review-comment[role=alert]").inner_text()
     screenshot(page, "plan_returned")
     indicator = Indicator.objects.get(result__plan=plan, description="Laporan keuangan bulanan")
-    target = page.locator(f"input[name='result-{indicator.result_id}-indicator-{indicator.pk}-target']")
+    target = page.locator(f".result-row[data-id='{indicator.result_id}'] .indicator-row[data-id='{indicator.pk}'] input[name$='-target']")
     assert target.input_value() == "12 laporan"
     target.fill("24 laporan")
     click_and_wait(page, "button[name=op][value=save_submit]")

@@ -13,7 +13,15 @@ from workflow.errors import NotPermitted
 from workflow.models import AuditEvent, OpenTask
 
 from ..api.helpers import (
-    API, mails_to, member_url, notice_to, notices_about, open_reports, plan_url, realise, submitted_plan,
+    API,
+    mails_to,
+    member_url,
+    notice_to,
+    notices_about,
+    open_reports,
+    plan_url,
+    realise,
+    submitted_plan,
 )
 from ..conftest import client_for, fill_plan, plan_of
 from ..factories import DelegationFactory

@@ -76,7 +76,7 @@ def test_hr_creates_a_cycle_with_errors_in_place_then_opens_it_watching_the_prog
     wrong = hr.post("/hr/cycles/", {"name": "Kinerja 2027", "year": 2027, "period_type": "quarterly", "plan_deadline": "2025-01-31"})
     assert wrong.status_code == 400 and Cycle.objects.count() == 0
     form = section(wrong.text, "create")
-    assert "This field is required." in form and "The plan deadline must fall in the cycle&#x27;s year." in form
+    assert "Choose at least one unit." in form and "The plan deadline must fall in the cycle&#x27;s year." in form
     created = hr.post("/hr/cycles/", {"name": "Kinerja 2027", "year": 2027, "period_type": "quarterly",
                                       "units": [org.agency.pk], "plan_deadline": "2027-01-31"})
     cycle = Cycle.objects.get()

@@ -6,7 +6,7 @@ from django.test import Client
 
 from processes.models import Assessment, UnitReview
 
-from ..api.helpers import at, colleague_feedback, finalise, issued_evaluation, public_answers, public_link, ratifier_of
+from ..api.helpers import at, colleague_feedback, division_staff, finalise, issued_evaluation, public_answers, public_link, ratifier_of
 from ..factories import UserFactory
 from ..lifecycle import approve_all_plans, rate_all, set_unit_predicates, start_evaluation
 
@@ -105,7 +105,7 @@ def test_a_forbidden_post_is_refused_and_changes_nothing(org, cycle, scored):
         browser(org.forum_member).post(url(review), {"action": "ratify"}),
     ]
     assert [r.status_code for r in refused] == [403, 403, 403, 403]
-    assert "You may not do this on this unit&#x27;s review." in refused[0].text
+    assert "You may not “Set the unit predicate” this document." in refused[0].text
     assert browser(org.employee.user).post(url(review), {"action": "approve", "justification": "x"}).status_code == 404
     review.refresh_from_db()
     assessment.refresh_from_db()
@@ -183,9 +183,10 @@ def test_the_ratifying_official_ratifies_once_every_result_is_final(org, cycle):
 
 
 def test_the_board_shows_ratings_the_distribution_and_the_feedback(org, scored):
+    a3, a4 = division_staff(org, scored.cycle, "Staf A3", "Staf A4")
     review, assessment = review_of(scored, org.division), assessment_of(scored, org.employee)
     colleague_feedback(assessment, [
-        (org.colleague, "above", "Ramah"), (org.other_employee, "below", "Kurang teliti"), (org.other_kabid, "above", ""),
+        (org.colleague, "above", "Ramah"), (a3, "below", "Kurang teliti"), (a4, "above", ""),
     ])
     with at(6, 10):
         public_answers(public_link(org.hr, unit=org.division), 5, 4)

@@ -50,16 +50,26 @@ def post_and_read(user, url, data) -> str:
 
 
 def plan_data(*results, op="save_submit") -> dict:
-    """The plan form: each result a dict (id, title, kind, supports, indicators)."""
-    data = {"op": op}
+    """The plan form (a formset of results, each with a formset of indicators): each result a
+    dict (id, title, kind, supports, indicators)."""
+    data = {"op": op, "results-TOTAL_FORMS": len(results), "results-INITIAL_FORMS": 0}
     for n, result in enumerate(results):
-        key = f"r{n}"
-        data.update({f"result-{key}-id": result.get("id", ""), f"result-{key}-title": result["title"],
-                     f"result-{key}-kind": result.get("kind", "main"), f"result-{key}-supports": result.get("supports", "")})
+        prefix = f"results-{n}"
+        data.update({f"{prefix}-id": result.get("id", ""), f"{prefix}-title": result["title"],
+                     f"{prefix}-kind": result.get("kind", "main"), f"{prefix}-supports": result.get("supports", ""),
+                     f"{prefix}-indicators-TOTAL_FORMS": len(result["indicators"]), f"{prefix}-indicators-INITIAL_FORMS": 0})
         for m, indicator in enumerate(result["indicators"]):
-            prefix = f"result-{key}-indicator-i{m}"
-            data.update({f"{prefix}-id": indicator.get("id", ""), f"{prefix}-description": indicator["description"],
-                         f"{prefix}-target": indicator["target"], f"{prefix}-aspect": indicator.get("aspect", "quantity")})
+            at = f"{prefix}-indicators-{m}"
+            data.update({f"{at}-id": indicator.get("id", ""), f"{at}-description": indicator["description"],
+                         f"{at}-target": indicator["target"], f"{at}-aspect": indicator.get("aspect", "quantity")})
+    return data
+
+
+def realisation_data(rows: dict, op="save") -> dict:
+    """The realisations form (a formset, one form per indicator): {indicator id: (value, note)}."""
+    data = {"op": op, "realisations-TOTAL_FORMS": len(rows), "realisations-INITIAL_FORMS": len(rows)}
+    for n, (indicator, (value, note)) in enumerate(rows.items()):
+        data.update({f"realisations-{n}-indicator": indicator, f"realisations-{n}-value": value, f"realisations-{n}-note": note})
     return data
 
 
@@ -160,6 +170,28 @@ def test_submitting_without_the_raters_result_is_refused_with_the_reason(org, cy
     assert plan.status == "draft" and plan.results.count() == 1  # saved, not submitted
 
 
+def test_a_result_removed_from_the_page_is_not_sent_and_the_others_keep_their_order(org, cycle, approved_chain):
+    plan = plan_of(cycle, org.employee)
+    supports = approved_chain["kabid_result"].pk
+    data = plan_data(*[{"title": title, "supports": supports, "indicators": [{"description": "Laporan", "target": "12"}]}
+                       for title in ("Pertama", "Dihapus", "Ketiga")], op="save")
+    for name in [key for key in data if key.startswith("results-1-")]:  # the script removed the second row
+        del data[name]
+    post(org.employee.user, f"/plans/{plan.pk}/", data)
+    assert list(plan.results.order_by("order").values_list("title", flat=True)) == ["Pertama", "Ketiga"]
+
+
+def test_the_plan_pages_errors_name_the_row_of_the_field(org, cycle, approved_chain):
+    plan = plan_of(cycle, org.employee)
+    html = post(org.employee.user, f"/plans/{plan.pk}/", plan_data(
+        {"title": "Laporan", "supports": approved_chain["kabid_result"].pk, "indicators": [{"description": "A", "target": "1"}]},
+        {"title": "", "indicators": [{"description": "B", "target": "2", "aspect": "speed"}]}, op="save"), status=400).content.decode()
+    second = html.split('data-prefix="results-1"')[1]
+    assert "Give the result&#x27;s title." in second and "Choose quantity, quality or time." in second
+    assert "Give the result&#x27;s title." not in html.split('data-prefix="results-1"')[0]
+    assert not plan.results.exists()
+
+
 # The monthly report ----------------------------------------------------------------------------------
 
 
@@ -177,8 +209,10 @@ def test_realisation_evidence_and_submission_then_the_rater_accepts(org, cycle, 
         html = page(org.employee.user, url)
         assert {"save", "save_submit", "upload", "link"} <= ops(html) and 'id="dropzone"' in html
 
-        post(org.employee.user, url, {"op": "save", f"value-{indicator.pk}": "3 dokumen", f"note-{indicator.pk}": "Sesuai"})
+        post(org.employee.user, url, realisation_data({indicator.pk: ("3 dokumen", "Sesuai")}))
         assert report.realisations.get().value == "3 dokumen"
+        emptied = post(org.employee.user, url, realisation_data({indicator.pk: ("", "")}), status=400).content.decode()
+        assert "Give the realisation." in emptied and report.realisations.get().value == "3 dokumen"
         post(org.employee.user, url, {"op": "upload", "file": SimpleUploadedFile("notulen.pdf", b"%PDF-1.4 notulen", "application/pdf")})
         fake = post(org.employee.user, url, {"op": "upload", "file": SimpleUploadedFile("foto.pdf", b"GIF89a", "application/pdf")},
                     status=400)
@@ -196,6 +230,7 @@ def test_realisation_evidence_and_submission_then_the_rater_accepts(org, cycle, 
         assert report.status == "submitted" and report.late  # January's report was due on 5 February
         html = page(org.employee.user, url)
         assert 'id="late-badge"' in html and not ops(html) & {"upload", "delete_evidence", "accept"}
+        assert indicator.description in html.split('id="realisations"')[1]  # the read-only table
         refused = post_and_read(org.kabid.user, url, {"op": "upload", "file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 x")})
         assert "Only the report&#x27;s owner" in refused and report.evidence.count() == 1
         assert {"accept", "return"} <= ops(page(org.kabid.user, url))

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.request_origin import request_origin
-from org.models import Employee, Unit
+from org.models import Employee
 from org.services import hr_scope_units
 from processes.models import Cycle
 from processes.selectors import is_hr
 from processes.services.cycles import cycle_create
 
-from ..actions import attempt
+from ..forms.base import add_service_errors, run_service
+from ..forms.cycles import CycleForm
 
 
 def hr_required(view):
@@ -78,40 +79,6 @@ class EmployeeField(forms.CharField):
         return employee
 
 
-class UnitChoiceField(forms.ModelMultipleChoiceField):
-    """Units indented by their depth below the top of the user's scope."""
-
-    top = 0
-
-    def label_from_instance(self, unit: Unit) -> str:
-        depth = max(unit.path.count("/") - self.top, 0)
-        return f"{'— ' * depth}{unit.name} ({unit.code})"
-
-
-class CycleForm(HRForm):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    period_type = forms.ChoiceField(label=gettext_lazy("Evaluation period"), choices=Cycle.PeriodType.choices,
-                                    initial=Cycle.PeriodType.ANNUAL)
-    units = UnitChoiceField(label=gettext_lazy("Units"), queryset=Unit.objects.none(),
-                            widget=forms.SelectMultiple(attrs={"size": 8}),
-                            help_text=gettext_lazy("Each unit with everything below it."))
-    plan_deadline = forms.DateField(label=gettext_lazy("Plan deadline"), widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        units = hr_scope_units(user).order_by("path")
-        self.fields["units"].queryset = units
-        self.fields["units"].top = min((path.count("/") for path in units.values_list("path", flat=True)), default=0)
-
-    def clean(self):
-        data = super().clean()
-        deadline, year = data.get("plan_deadline"), data.get("year")
-        if deadline and year and deadline.year not in (year, year - 1):
-            self.add_error("plan_deadline", _("The plan deadline must fall in the cycle's year."))
-        return data
-
-
 def hr_cycles_queryset(user):
     cycles = Cycle.objects.prefetch_related("units").order_by("-year", "name", "id")
     if user.is_superuser:
@@ -124,18 +91,17 @@ def cycles(request):
     form = CycleForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
-        created = {}
+        status = 400
         if form.is_valid():
-            data = form.cleaned_data
+            data, created = form.cleaned_data, {}
 
             def create():
                 created["cycle"] = cycle_create(actor=request.user, name=data["name"], year=data["year"], units=data["units"],
                                                 plan_deadline=data["plan_deadline"], period_type=data["period_type"],
                                                 origin=request_origin(request))
 
-            errors = attempt(request, create, success=_("The cycle is created. Open it to create the plans."))
+            errors, status = run_service(request, create, success=_("The cycle is created. Open it to create the plans."))
             if errors is None:
                 return redirect("cycle-detail", pk=created["cycle"].pk)
-            add_errors(form, errors)
-        status = 400
+            add_service_errors(form, errors)
     return render(request, "web/hr/cycles.html", {"form": form, "cycles": hr_cycles_queryset(request.user)}, status=status)

@@ -3,7 +3,6 @@ and the public feedback links (issued per unit or per employee at a counter, pri
 
 from __future__ import annotations
 
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404
@@ -13,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from notifications.messages import MESSAGES
 from notifications.models import WebhookEndpoint
 from notifications.services import webhook_deactivate, webhook_register
 from org.models import Unit
@@ -22,21 +20,9 @@ from processes.models import PublicFeedbackLink
 from processes.services.public_feedback import link_issue, link_revoke
 
 from ..actions import attempt
+from ..forms.base import add_service_errors, run_service
+from ..forms.webhooks import WebhookForm
 from .hr import EmployeeField, HRForm, add_errors, hr_required, posted_id
-
-
-class WebhookForm(HRForm):
-    url = forms.URLField(label=gettext_lazy("URL"), max_length=500, assume_scheme="https",
-                         widget=forms.URLInput(attrs={"placeholder": "https://"}))
-    events = forms.MultipleChoiceField(label=gettext_lazy("Events"), required=False, widget=forms.CheckboxSelectMultiple,
-                                       choices=[(name, name) for name in sorted(MESSAGES)],
-                                       help_text=gettext_lazy("None chosen: every event."))
-
-    def clean_url(self):
-        url = self.cleaned_data["url"]
-        if not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError(_("An http(s) URL."))
-        return url
 
 
 @hr_required
@@ -49,11 +35,18 @@ def webhooks(request):
             webhook_deactivate(endpoint=get_object_or_404(WebhookEndpoint, pk=posted_id(request, "endpoint"), is_active=True))
             messages.success(request, _("The webhook is deactivated: it receives nothing more."))
             return redirect("hr-webhooks")
+        status = 400
         if form.is_valid():
-            created = webhook_register(actor=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
-            form = WebhookForm()  # the secret is in this answer only: nothing to re-post
-        else:
-            status = 400
+            registered = []
+            errors, status = run_service(
+                request, lambda: registered.append(webhook_register(actor=request.user, url=form.cleaned_data["url"],
+                                                                    events=form.cleaned_data["events"])),
+                success=None)  # the page itself shows the new endpoint and its secret
+            if errors is None:
+                created = registered[0]
+                form = WebhookForm()  # the secret is in this answer only: nothing to re-post
+            else:
+                add_service_errors(form, errors)
     endpoints = WebhookEndpoint.objects.filter(is_active=True).order_by("id")
     return render(request, "web/hr/webhooks.html", {"form": form, "endpoints": endpoints, "created": created}, status=status)
 

@@ -3,7 +3,6 @@ nothing: a file with any error is refused whole, each error with its line), and 
 
 from __future__ import annotations
 
-
 from django import forms
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -35,7 +34,7 @@ def _import(request, upload) -> dict:
     except UnicodeDecodeError:
         return {"errors": [(0, _("The file is not UTF-8 text; save it as CSV UTF-8."))]}
     try:
-        report = import_org(text, actor=request.user)
+        report = import_org(text, actor=request.user, origin=request_origin(request))
     except ImportRejected as rejected:
         return {"errors": rejected.errors}
     kinds = [("units", _("Units")), ("positions", _("Positions")), ("employees", _("Employees"))]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from config.request_origin import request_origin
-from processes.flows.base import FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL
 from processes.labels import CORE_VALUE_LABELS
 from processes.models import Assessment, CycleRole, UnitReview
 from processes.rules import CORE_VALUES, RATINGS
@@ -30,13 +28,10 @@ from processes.services.scoring import (
 )
 from workflow.engine import available_actions
 
-from ..actions import attempt
 from ..documents import document_context
+from ..forms.base import run_service
+from ..forms.review import FORMS
 from ..links import page_for
-
-# Which role each of the page's actions needs (checked before the input: a stranger is told
-# 403, not asked to correct the form).
-ROLES = {"set_unit_predicate": PREDICATE_SETTER, "adjust": FORUM, "approve": FORUM, "ratify": RATIFYING_OFFICIAL}
 
 
 @login_required
@@ -68,24 +63,18 @@ def _review(request, pk: int) -> UnitReview:
     return get_object_or_404(unit_reviews_visible_to(request.user), pk=pk)
 
 
-def _assessment_id(value) -> int:
-    value = value or ""
-    if not (value.isdigit() and len(value) < 19):
-        raise ValidationError({"assessment": [_("This assessment is not part of the unit's review.")]})
-    return int(value)
-
-
-def _call(request, review: UnitReview, action: str):
-    post, user, origin = request.POST, request.user, request_origin(request)
+def _call(form, review: UnitReview, action: str, user, origin):
+    """The one service of ``action``, with the form's parsed input."""
+    data = form.cleaned_data
     if action == "set_unit_predicate":
-        return lambda: unit_review_set_predicate(review=review, actor=user, unit_predicate=post.get("unit_predicate", ""),
-                                                 comment=post.get("comment", ""), origin=origin)
+        return lambda: unit_review_set_predicate(review=review, actor=user, unit_predicate=data["unit_predicate"],
+                                                 comment=data["comment"], origin=origin)
     if action == "adjust":
-        return lambda: unit_review_adjust(review=review, actor=user, assessment_id=_assessment_id(post.get("assessment")),
-                                          predicate=post.get("predicate", ""), reason=post.get("reason", ""), origin=origin)
+        return lambda: unit_review_adjust(review=review, actor=user, assessment_id=data["assessment"],
+                                          predicate=data["predicate"], reason=data["reason"], origin=origin)
     if action == "approve":
-        return lambda: unit_review_approve(review=review, actor=user, justification=post.get("justification", ""), origin=origin)
-    return lambda: unit_review_ratify(review=review, actor=user, comment=post.get("comment", ""), origin=origin)
+        return lambda: unit_review_approve(review=review, actor=user, justification=data["justification"], origin=origin)
+    return lambda: unit_review_ratify(review=review, actor=user, comment=data["comment"], origin=origin)
 
 
 SUCCESS = {
@@ -103,17 +92,17 @@ def review_detail(request, pk: int):
     form_state, status = {}, 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        if action not in ROLES:
+        if action not in FORMS:
             messages.error(request, _("Unknown action."))
             status = 400
-        elif review.flow_class(review).authorize(request.user, ROLES[action]) is None:
-            messages.error(request, _("You may not do this on this unit's review."))
-            status = 403
         else:
-            errors = attempt(request, _call(request, review, action), success=str(SUCCESS[action]))
+            # The forms only parse; the services refuse the wrong person (403) before the input.
+            form = FORMS[action](request.POST)
+            form.is_valid()
+            errors, status = run_service(request, _call(form, review, action, request.user, request_origin(request)),
+                                         success=str(SUCCESS[action]))
             if errors is None:
                 return redirect("review-detail", pk=review.pk)
-            status = 400 if errors else 409
             form_state = {"action": action, "errors": errors, "values": request.POST}
             review = _review(request, pk)
     return render(request, "web/review/detail.html", board_context(request, review, form_state), status=status)

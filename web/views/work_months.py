@@ -6,8 +6,8 @@ import datetime
 
 from django.utils import timezone
 
-from processes.models import MonthlyReport, Plan
 from processes.flows.report import ReportFlow
+from processes.models import MonthlyReport, Plan
 
 
 def months_started(year: int) -> int:
@@ -22,8 +22,9 @@ def report_row(report: MonthlyReport, now: datetime.datetime) -> dict:
 
 
 def report_months(plan: Plan, *, owner: bool, reports: list[MonthlyReport] | None = None) -> list[dict]:
-    """Every month that has begun: its report (status, late, overdue), or, for the owner, a
-    start button (the monthly sweep creates them too)."""
+    """Every month that has begun: its report (status, late, overdue), or, for whoever may start
+    it (``owner``: ``report_may_start``, the service's rule), a start button (the monthly sweep
+    creates them too)."""
     if reports is None:
         reports = list(MonthlyReport.objects.filter(plan=plan))
     by_month = {r.month: r for r in reports}

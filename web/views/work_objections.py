@@ -18,7 +18,8 @@ from processes.services.feedback import feedback_answer
 from processes.services.objections import objection_decide, objection_explain
 from workflow.engine import available_actions
 
-from ..actions import attempt
+from ..forms.base import run_service
+from ..forms.objections import DecisionForm, ExplanationForm, FeedbackAnswerForm
 from .work_common import RATING_CHOICES, core_values, show, split_errors
 
 
@@ -27,25 +28,27 @@ from .work_common import RATING_CHOICES, core_values, show, split_errors
 def objection_detail(request, pk: int):
     objection = get_object_or_404(
         objections_visible_to(request.user).select_related("assessment__unit_review", "member__employee", "member__rater"), pk=pk)
-    posted, errors, general = {}, {}, []
+    posted, errors, general, status = {}, {}, [], 200
     if request.method == "POST":
-        op = request.POST.get("op", "")
+        op, user, origin = request.POST.get("op", ""), request.user, request_origin(request)
         posted = {key: request.POST.get(key, "") for key in ("explanation", "outcome", "results_rating", "behaviour_rating", "reasons")}
         if op == "explain":
-            outcome = attempt(request, lambda: objection_explain(
-                objection=objection, actor=request.user, explanation=posted["explanation"][:10000], origin=request_origin(request)),
+            form = ExplanationForm(request.POST)
+            form.is_valid()
+            outcome, status = run_service(request, lambda: objection_explain(
+                objection=objection, actor=user, explanation=form.cleaned_data["explanation"], origin=origin),
                 success=_("Your explanation was recorded."))
             rename = {"comment": "explanation"}
         elif op == "decide":
-            outcome = attempt(request, lambda: objection_decide(
-                objection=objection, actor=request.user, outcome=posted["outcome"], reasons=posted["reasons"][:10000],
-                results_rating=posted["results_rating"], behaviour_rating=posted["behaviour_rating"],
-                origin=request_origin(request)), success=_("The objection was decided."))
+            form = DecisionForm(request.POST)
+            form.is_valid()
+            outcome, status = run_service(request, lambda: objection_decide(
+                objection=objection, actor=user, origin=origin, **form.cleaned_data), success=_("The objection was decided."))
             rename = {"comment": "reasons"}
         else:
             messages.error(request, _("Unknown action “%(action)s”.") % {"action": op[:50]})
-            outcome = {}
-        if not outcome:
+            outcome, status, rename = {}, 400, {}
+        if outcome is None:
             return redirect(request.path)
         errors, general = split_errors(outcome, ("explanation", "outcome", "results_rating", "behaviour_rating", "reasons"), rename)
     objection.refresh_from_db()
@@ -64,7 +67,7 @@ def objection_detail(request, pk: int):
         "outcomes": Objection.Outcome.choices, "ratings": RATING_CHOICES,
         "posted": posted, "errors": errors, "general_errors": general,
     }
-    return show(request, "web/work/objection_detail.html", objection, context, status=400 if request.method == "POST" else 200)
+    return show(request, "web/work/objection_detail.html", objection, context, status=status)
 
 
 @login_required
@@ -76,20 +79,18 @@ def feedback_answer_page(request, pk: int):
     )
     chosen = dict(feedback.ratings or {})
     comment = feedback.comment
-    errors, general = {}, []
+    errors, general, status = {}, [], 200
     if request.method == "POST":
-        chosen = {code: request.POST.get(f"rating-{code}", "") for code in CORE_VALUES}
-        comment = request.POST.get("comment", "").strip()[:2000]
-        missing = [code for code, value in chosen.items() if value not in dict(RATING_CHOICES)]
-        if missing:
-            messages.error(request, _("Please correct the errors below."))
-            outcome = {f"rating-{code}": [_("Choose one.")] for code in missing}
-        else:
-            outcome = attempt(request, lambda: feedback_answer(request=feedback, actor=request.user, ratings=chosen,
-                                                               comment=comment, origin=request_origin(request)),
-                              success=_("Thank you: your answer was recorded."))
-        if not outcome:
+        form = FeedbackAnswerForm(request.POST)
+        form.is_valid()
+        chosen, comment = form.chosen(), form.cleaned_data["comment"]
+        outcome, status = run_service(request, lambda: feedback_answer(
+            request=feedback, actor=request.user, ratings=form.ratings(), comment=comment, origin=request_origin(request)),
+            success=_("Thank you: your answer was recorded."))
+        if outcome is None:
             return redirect(request.path)
+        if "ratings" in outcome:  # the flow's reason above the values, and each value not chosen marked
+            outcome.update({f"rating-{code}": [_("Choose one.")] for code, value in chosen.items() if value not in dict(RATING_CHOICES)})
         errors, general = split_errors(outcome, tuple(f"rating-{code}" for code in CORE_VALUES))
     feedback.refresh_from_db()
     labels = dict(RATING_CHOICES)
@@ -98,4 +99,4 @@ def feedback_answer_page(request, pk: int):
     context = {"feedback": feedback, "assessment": feedback.assessment, "rows": rows, "comment": comment,
                "ratings": RATING_CHOICES, "can_answer": "answer" in available_actions(feedback, request.user),
                "general_errors": general}
-    return show(request, "web/work/feedback_answer.html", feedback, context, status=400 if request.method == "POST" else 200)
+    return show(request, "web/work/feedback_answer.html", feedback, context, status=status)

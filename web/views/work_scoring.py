@@ -4,21 +4,20 @@ objects while the window is open; the evaluation document once ratified."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.request_origin import request_origin
-from processes.models import Assessment, CycleMember, FeedbackRequest, Objection, Predicate
-from processes.rules import CORE_VALUES, RATINGS
+from processes.models import Assessment, FeedbackRequest, Objection, Predicate
+from processes.rules import RATINGS
 from processes.selectors import assessments_visible_to, fixed_results_rating
 from processes.services.feedback import (
     OPEN_FOR_FEEDBACK,
     aggregate,
+    feedback_candidates,
     feedback_invite,
     may_invite,
     may_see_aggregate,
@@ -30,7 +29,8 @@ from processes.services.public_feedback import summary as public_summary
 from processes.services.scoring import assessment_rate, preview_predicate
 from workflow.engine import available_actions
 
-from ..actions import attempt
+from ..forms.base import run_service
+from ..forms.scoring import InviteForm, ObjectionForm, RatingsForm
 from .work_common import RATING_CHOICES, buttons, core_values, run_action, show, split_errors
 
 ASSESSMENT_ACTIONS = ("submit", "accept")
@@ -38,62 +38,47 @@ RESULT_SHOWN = (Assessment.Status.ISSUED, Assessment.Status.OBJECTED, Assessment
 FIELDS = ("results_rating", "behaviour_rating", "behaviour_values", "note", "reasons", "invitees")
 
 
-def ratings_from_post(post, assessment: Assessment) -> dict:
-    """The rater's form as the service takes it: a unit leader's results rating follows the
-    unit's predicate, so it is not sent; core values left blank are not rated."""
-    ratings = {
-        "behaviour_rating": post.get("behaviour_rating", ""),
-        "behaviour_values": {code: post.get(f"value-{code}") for code in CORE_VALUES if post.get(f"value-{code}")},
-        "note": post.get("note", "").strip()[:5000],
-    }
-    if not assessment.is_unit_leader:
-        ratings["results_rating"] = post.get("results_rating", "")
-    return ratings
-
-
-def _invite(request, assessment: Assessment) -> dict | None:
-    ids = [int(v) for v in request.POST.getlist("invitees") if v.isdigit() and len(v) < 12]
-    if not ids:
-        messages.error(request, _("Please correct the errors below."))
-        return {"invitees": [_("Choose at least one colleague.")]}
-    return attempt(request, lambda: feedback_invite(assessment=assessment, actor=request.user, invitee_ids=ids,
-                                                    origin=request_origin(request)),
-                   success=_("The invitations were sent."))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request, pk: int):
     assessment = get_object_or_404(assessments_visible_to(request.user).select_related("member__employee"), pk=pk)
-    posted, errors, general = None, {}, []
+    posted, errors, general, status = None, {}, [], 200
     if request.method == "POST":
-        op = request.POST.get("op", "")
+        op, user, origin = request.POST.get("op", ""), request.user, request_origin(request)
         if op in ("save", "save_submit"):
-            posted = ratings_from_post(request.POST, assessment)
-            outcome = attempt(request, lambda: assessment_rate(assessment=assessment, actor=request.user, ratings=posted,
-                                                               origin=request_origin(request)),
-                              success=_("The ratings were saved."))
+            form = RatingsForm(request.POST, is_unit_leader=assessment.is_unit_leader)
+            form.is_valid()
+            posted = form.ratings()
+            outcome, status = run_service(request, lambda: assessment_rate(assessment=assessment, actor=user, ratings=posted,
+                                                                           origin=origin),
+                                          success=_("The ratings were saved."))
             if outcome is None and op == "save_submit":
-                run_action(request, assessment, "submit", permitted=ASSESSMENT_ACTIONS)
+                outcome, status = run_action(request, assessment, "submit", permitted=ASSESSMENT_ACTIONS), 400
         elif op == "object":
-            filed: list[Objection] = []
-            outcome = attempt(request, lambda: filed.append(objection_file(
-                assessment=assessment, actor=request.user, reasons=request.POST.get("reasons", "")[:10000],
-                origin=request_origin(request))), success=_("Your objection was filed."))
+            form, filed = ObjectionForm(request.POST), []
+            form.is_valid()
+            outcome, status = run_service(request, lambda: filed.append(objection_file(
+                assessment=assessment, actor=user, reasons=form.cleaned_data["reasons"], origin=origin)),
+                success=_("Your objection was filed."))
             if filed:
                 return redirect("objection-detail", filed[0].pk)
             posted = {"reasons": request.POST.get("reasons", "")}
         elif op == "invite":
-            outcome = _invite(request, assessment)
+            form = InviteForm(request.POST)
+            form.is_valid()
+            outcome, status = run_service(request, lambda: feedback_invite(
+                assessment=assessment, actor=user, invitee_ids=form.cleaned_data["invitees"], origin=origin),
+                success=_("The invitations were sent."))
         else:
-            outcome = run_action(request, assessment, op, permitted=ASSESSMENT_ACTIONS, comment=request.POST.get("comment", ""))
+            outcome, status = run_action(request, assessment, op, permitted=ASSESSMENT_ACTIONS,
+                                         comment=request.POST.get("comment", "")), 400
         if not outcome:
             return redirect(request.path)
         errors, general = split_errors(outcome, FIELDS)
     assessment.refresh_from_db()
     return show(request, "web/work/assessment_detail.html", assessment,
                 assessment_page(request, assessment, posted, errors, general),
-                status=400 if request.method == "POST" else 200)
+                status=status)
 
 
 def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, general: list) -> dict:
@@ -142,10 +127,5 @@ def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, g
             context["respondents"] = respondents(a)
         if a.status in OPEN_FOR_FEEDBACK:
             invited = set(FeedbackRequest.objects.filter(assessment=a).values_list("invitee_id", flat=True))
-            context["candidates"] = [
-                {"employee": m.employee, "invited": m.employee_id in invited}
-                for m in CycleMember.objects.filter(Q(unit_id=a.unit_id) | Q(rater_id=a.employee_id), cycle_id=a.cycle_id,
-                                                    employee__user__isnull=False)
-                .exclude(employee_id__in=[a.employee_id, a.member.rater_id]).select_related("employee").order_by("employee__name")
-            ]
+            context["candidates"] = [{"employee": m.employee, "invited": m.employee_id in invited} for m in feedback_candidates(a)]
     return context

@@ -7,7 +7,7 @@ from org.synthetic import build, plan_organisation
 
 
 class Command(BaseCommand):
-    help = "Builds a synthetic organisation (for benchmarks and simulations) in bulk."
+    help = "Builds a synthetic organisation (for benchmarks and simulations) in bulk, without audit events."
 
     def add_arguments(self, parser):
         parser.add_argument("--employees", type=int, required=True)

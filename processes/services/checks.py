@@ -1,0 +1,58 @@
+"""The input checks the services share: lengths, choices and who may act, with one wording each.
+
+The API's serializers and the pages' forms only parse (types, ids); the services check with
+these, so both interfaces refuse the same input with the same reason.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from workflow.errors import NotPermitted
+
+
+class Errors:
+    """Field errors gathered while checking one command's input; ``raise_any`` raises them all."""
+
+    def __init__(self):
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.by_field.setdefault(field, []).append(str(message))
+
+    def text(self, field: str, value, *, max_length: int, required: str | None = None) -> str:
+        """``value`` stripped; an error if it is not text, longer than ``max_length`` or (with
+        ``required``, the message) empty."""
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.add(field, _("Write text."))
+            return ""
+        value = value.strip()
+        if len(value) > max_length:
+            self.add(field, _("Write at most %(max)s characters (%(length)s given).") % {"max": max_length, "length": len(value)})
+        elif required and not value:
+            self.add(field, required)
+        return value
+
+    def choice(self, field: str, value, choices: Iterable[str], message: str, *, blank: bool = False) -> str:
+        value = "" if value is None else value
+        if not (isinstance(value, str) and (value in choices or (blank and value == ""))):
+            self.add(field, message)
+            return ""
+        return value
+
+    def raise_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def require_role(document, actor, role: str, action: str) -> None:
+    """Refuse an actor without ``role`` on ``document`` before their input is looked at (a
+    stranger is told 403, not asked to correct the body), with the engine's own wording."""
+    if document.flow_class(document).authorize(actor, role) is None:
+        label = document.flow_class.action_label(action)
+        raise NotPermitted(_("You may not “%(action)s” this document.") % {"action": label})
