@@ -16,14 +16,14 @@ from org.services import hr_scope_units, is_hr_for
 from processes.models import PERIODS, Cycle, CycleMember, CycleRole, RuleSet
 from processes.selectors import cycles_visible_to, is_hr, late_reports, members_visible_to, overdue_tasks
 from processes.services.cycles import cycle_create, member_correct_reporting_line
-from processes.services.documents import ratified_results, results_csv, results_xlsx
 from processes.services.progress import progress_of
+from processes.services.result_outputs import ratified_results, results_csv, results_xlsx
 from processes.services.scoring import evaluation_start
 from workflow.engine import available_actions
 from workflow.errors import NotPermitted
 
 from .cycle_lists import LateReportSerializer, OverdueTaskSerializer
-from .documents import AuditEventSerializer, DocumentActionsMixin
+from .document_actions import AuditEventSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter, YearFilter
 from .plans import EmployeeRefSerializer
 
@@ -75,7 +75,9 @@ class CycleFilter(django_filters.FilterSet):
         fields = ["year", "status"]
 
 
-class CycleViewSet(DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CycleViewSet(
+    DocumentActionsMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = CycleSerializer
     filterset_class = CycleFilter
 

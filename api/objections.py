@@ -14,7 +14,7 @@ from processes.models import Objection
 from processes.selectors import assessments_visible_to, objections_visible_to
 from processes.services.objections import objection_decide, objection_explain, objection_file
 
-from .documents import AllowedActionsField, AuditEventSerializer, DocumentActionsMixin
+from .document_actions import AllowedActionsField, AuditEventSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 

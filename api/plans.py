@@ -14,7 +14,7 @@ from processes.models import Indicator, Plan, PlanResult
 from processes.selectors import plans_visible_to
 from processes.services.plans import plan_update_content
 
-from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
+from .document_actions import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
 
 

@@ -17,7 +17,7 @@ from processes.selectors import plans_visible_to, reports_visible_to
 from processes.services.public_feedback import summary as public_summary
 from processes.services.reports import evidence_add, evidence_delete, report_for_month, report_update_realisations
 
-from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
+from .document_actions import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 

@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from config.request_origin import request_origin
 from processes.models import PERIODS, Assessment, UnitReview
 from processes.selectors import assessments_visible_to, unit_reviews_visible_to
-from processes.services.documents import evaluation_document_pdf
 from processes.services.feedback import aggregate, feedback_invite, may_invite, may_see_aggregate, period_months, respondents
 from processes.services.public_feedback import summary as public_summary
+from processes.services.result_outputs import evaluation_document_pdf
 from processes.services.scoring import (
     assessment_rate,
     board,
@@ -28,7 +28,7 @@ from processes.services.scoring import (
 )
 from workflow.errors import NotPermitted
 
-from .documents import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json
+from .document_actions import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin, as_json
 from .filters import MAX_ID, IdFilter
 from .plans import EmployeeRefSerializer
 
@@ -270,7 +270,8 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         assessment = unit_review_adjust(review=review, actor=request.user, assessment_id=body.validated_data["assessment"],
                                         predicate=body.validated_data["predicate"], reason=body.validated_data["reason"],
                                         origin=request_origin(request))
-        return Response(AssessmentDetailSerializer(assessments_visible_to(request.user).get(pk=assessment.pk), context={"request": request}).data)
+        return Response(AssessmentDetailSerializer(assessments_visible_to(request.user).get(pk=assessment.pk),
+                                                   context={"request": request}).data)
 
     @extend_schema(request=ApproveSerializer, responses=UnitReviewDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -4,13 +4,17 @@ from rest_framework.routers import DefaultRouter
 
 from .accounts import MeView, TokenView
 from .cycles import CycleViewSet, MemberViewSet
+from .delegations import DelegationViewSet
+from .feedback_requests import FeedbackRequestViewSet
 from .inbox import NotificationViewSet, TaskViewSet
-from .feedback import FeedbackRequestViewSet, PublicLinkViewSet, UnitViewSet
-from .notify_settings import DelegationViewSet, PreferencesView, WebhookViewSet
 from .objections import ObjectionViewSet
 from .plans import PlanViewSet
+from .preferences import PreferencesView
+from .public_links import PublicLinkViewSet
 from .reports import ReportViewSet
 from .scoring import AssessmentViewSet, UnitReviewViewSet
+from .units import UnitViewSet
+from .webhooks import WebhookViewSet
 
 router = DefaultRouter()
 # The trailing slash is optional: `/cycles/1/results.xlsx` and `/plans/1/submit/` both work.

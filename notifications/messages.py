@@ -19,7 +19,9 @@ MESSAGES = {
     "unit_review.ready": _("The predicate of %(unit)s (%(period)s %(year)s) is set: %(predicate)s. The forum can review the unit."),
     "assessment.issued": _("Your performance result %(period)s %(year)s is issued: %(predicate)s. You may object until %(deadline)s."),
     "assessment.adjusted": _("The forum changed the predicate of %(employee)s (%(period)s %(year)s) to %(predicate)s: %(comment)s"),
-    "assessment.objection_decided": _("The objection of %(employee)s (%(period)s %(year)s) is decided; the final predicate is %(predicate)s."),
+    "assessment.objection_decided": _(
+        "The objection of %(employee)s (%(period)s %(year)s) is decided; the final predicate is %(predicate)s."
+    ),
     "assessment.ratified": _("Your performance result %(period)s %(year)s is ratified: %(predicate)s."),
     "objection.filed": _("%(employee)s objects to the result %(period)s %(year)s; you decide the objection."),
     "objection.explanation_requested": _("%(employee)s objects to the result %(period)s %(year)s; give your explanation."),

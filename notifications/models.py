@@ -73,8 +73,10 @@ class Delivery(models.Model):
             models.Index(fields=["status", "next_attempt_at"], condition=models.Q(status="pending"), name="delivery_pending"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["notification", "channel"], condition=models.Q(endpoint__isnull=True), name="delivery_once_per_channel"),
-            models.UniqueConstraint(fields=["notification", "endpoint"], condition=models.Q(endpoint__isnull=False), name="delivery_once_per_endpoint"),
+            models.UniqueConstraint(fields=["notification", "channel"], condition=models.Q(endpoint__isnull=True),
+                                    name="delivery_once_per_channel"),
+            models.UniqueConstraint(fields=["notification", "endpoint"], condition=models.Q(endpoint__isnull=False),
+                                    name="delivery_once_per_endpoint"),
             models.CheckConstraint(condition=models.Q(channel__in=["in_app", "email", "webhook"]), name="delivery_channel_valid"),
             models.CheckConstraint(condition=models.Q(status__in=["pending", "sent", "failed"]), name="delivery_status_valid"),
         ]

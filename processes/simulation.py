@@ -21,7 +21,7 @@ from .models import Assessment, CycleMember, CycleRole, Indicator, MonthlyReport
 from .services.cycles import cycle_create, cycle_open, cycle_populate
 from .services.objections import objection_decide, objection_explain, objection_file
 from .services.plans import plan_update_content
-from .services.reports import reports_open_month, report_update_realisations
+from .services.reports import report_update_realisations, reports_open_month
 from .services.scoring import assessment_rate, evaluation_start, unit_review_approve, unit_review_ratify, unit_review_set_predicate
 
 
@@ -71,7 +71,8 @@ class Simulation:
                                           unit_predicate=self.rng.choice(["outstanding", "good", "good", "needs_improvement"]))
             for a in Assessment.objects.filter(evaluation=evaluation).select_related("member__rater__user"):
                 rater = a.member.rater.user
-                results, behaviour = self.rng.choice([("as_expected", "as_expected")] * 6 + [("above", "above"), ("above", "as_expected"), ("below", "as_expected")])
+                results, behaviour = self.rng.choice([("as_expected", "as_expected")] * 6
+                                                     + [("above", "above"), ("above", "as_expected"), ("below", "as_expected")])
                 assessment_rate(assessment=a, actor=rater, ratings={"results_rating": results, "behaviour_rating": behaviour})
                 perform(a, "submit", actor=rater)
             self.counts["assessments"] = Assessment.objects.filter(evaluation=evaluation).count()

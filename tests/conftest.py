@@ -28,7 +28,6 @@ from .factories import (
     EmployeeFactory,
     IndicatorFactory,
     PlanResultFactory,
-    PositionFactory,
     RoleAssignmentFactory,
     UnitFactory,
     UserFactory,

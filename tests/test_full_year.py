@@ -77,7 +77,8 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
         for staff, kabid in [("staf.a1", "kabid.a"), ("staf.a2", "kabid.a"), ("staf.a3", "kabid.a"),
                              ("staf.b1", "kabid.b"), ("staf.b2", "kabid.b"), ("staf.b3", "kabid.b")]:
             fill_and_submit(cycle, staff, division[kabid])
-        ok(api("kabid.a").post(f"/api/v1/plans/{plan_id(cycle, 'staf.a1')}/return/", {"comment": "Target kualitas belum ada"}, format="json"))
+        ok(api("kabid.a").post(f"/api/v1/plans/{plan_id(cycle, 'staf.a1')}/return/", {"comment": "Target kualitas belum ada"},
+                               format="json"))
         ok(api("staf.a1").post(f"/api/v1/plans/{plan_id(cycle, 'staf.a1')}/submit/", {}, format="json"))
         for staff, kabid in [("staf.a1", "kabid.a"), ("staf.a2", "kabid.a"), ("staf.a3", "kabid.a"),
                              ("staf.b1", "kabid.b"), ("staf.b2", "kabid.b"), ("staf.b3", "kabid.b")]:
@@ -92,7 +93,8 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
             username = report.employee.user.username
             detail = ok(api(username).get(f"/api/v1/reports/{report.pk}/"))
             indicator = Plan.objects.get(pk=report.plan_id).results.get().indicators.get()
-            ok(api(username).patch(f"/api/v1/reports/{report.pk}/", {"realisations": [{"indicator": indicator.pk, "value": "1 dokumen"}]}, format="json"))
+            ok(api(username).patch(f"/api/v1/reports/{report.pk}/",
+                                   {"realisations": [{"indicator": indicator.pk, "value": "1 dokumen"}]}, format="json"))
             if username == "staf.a2":
                 pdf = SimpleUploadedFile("notulen.pdf", b"%PDF-1.4 notulen rapat", content_type="application/pdf")
                 ok(api(username).post(f"/api/v1/reports/{report.pk}/evidence/", {"file": pdf}, format="multipart"), 201)
@@ -114,13 +116,15 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
         reviews = {r.unit.code: r for r in UnitReview.objects.filter(cycle=cycle).select_related("unit")}
         ok(api("sekda").post(f"/api/v1/unit-reviews/{reviews['BKPSDM'].pk}/set_unit_predicate/", {"unit_predicate": "good"}, format="json"))
         for code in ("BID-MUTASI", "BID-BANGKOM"):
-            ok(api("kepala").post(f"/api/v1/unit-reviews/{reviews[code].pk}/set_unit_predicate/", {"unit_predicate": "good"}, format="json"))
+            ok(api("kepala").post(f"/api/v1/unit-reviews/{reviews[code].pk}/set_unit_predicate/", {"unit_predicate": "good"},
+                                  format="json"))
         ratings = {"staf.a1": ("below", "as_expected"), "staf.b1": ("above", "above"), "staf.a3": ("above", "above")}
         for assessment in Assessment.objects.filter(cycle=cycle).select_related("employee__user", "member__rater__user"):
             results, behaviour = ratings.get(assessment.employee.user.username, ("as_expected", "as_expected"))
             rater = api(assessment.member.rater.user.username)
-            ok(rater.patch(f"/api/v1/assessments/{assessment.pk}/", {"results_rating": results, "behaviour_rating": behaviour,
-                                                                      "behaviour_values": {"service_orientation": behaviour}}, format="json"))
+            ok(rater.patch(f"/api/v1/assessments/{assessment.pk}/",
+                           {"results_rating": results, "behaviour_rating": behaviour,
+                            "behaviour_values": {"service_orientation": behaviour}}, format="json"))
             ok(rater.post(f"/api/v1/assessments/{assessment.pk}/submit/", {}, format="json"))
         kepala = Assessment.objects.get(cycle=cycle, employee__user__username="kepala")
         assert kepala.is_unit_leader and kepala.results_rating == "as_expected"  # follows the unit's "good"
@@ -130,17 +134,22 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
         assert board["total"] == 4 and {r["passes"] for r in board["pattern"]} <= {True, False}
         staf_a3 = Assessment.objects.get(cycle=cycle, employee__user__username="staf.a3")
         adjusted = ok(api("forum.1").post(f"/api/v1/unit-reviews/{reviews['BID-MUTASI'].pk}/adjust/",
-                                          {"assessment": staf_a3.pk, "predicate": "good", "reason": "Kalibrasi pola distribusi"}, format="json"))
+                                          {"assessment": staf_a3.pk, "predicate": "good", "reason": "Kalibrasi pola distribusi"},
+                                          format="json"))
         assert adjusted["predicate"] == "good" and adjusted["adjusted"] is True
         for review in reviews.values():
-            ok(api("forum.1").post(f"/api/v1/unit-reviews/{review.pk}/approve/", {"justification": "Sesuai rapat tim penilai"}, format="json"))
+            ok(api("forum.1").post(f"/api/v1/unit-reviews/{review.pk}/approve/", {"justification": "Sesuai rapat tim penilai"},
+                                   format="json"))
         assert set(Assessment.objects.filter(cycle=cycle).values_list("status", flat=True)) == {"issued"}
 
         # Two objections: one changed, one upheld; one employee signs at once.
         for username in ("staf.a1", "staf.b1"):
             assessment = Assessment.objects.get(cycle=cycle, employee__user__username=username)
-            ok(api(username).post("/api/v1/objections/", {"assessment": assessment.pk, "reasons": "Capaian saya sesuai target"}, format="json"), 201)
-        ok(api("staf.a2").post(f"/api/v1/assessments/{Assessment.objects.get(cycle=cycle, employee__user__username='staf.a2').pk}/accept/", {}, format="json"))
+            ok(api(username).post("/api/v1/objections/", {"assessment": assessment.pk, "reasons": "Capaian saya sesuai target"},
+                                  format="json"), 201)
+        ok(api("staf.a2").post(
+            f"/api/v1/assessments/{Assessment.objects.get(cycle=cycle, employee__user__username='staf.a2').pk}/accept/", {}, format="json"
+        ))
     with at(1, 8, YEAR + 1):
         for username, rater, outcome in (("staf.a1", "kabid.a", "changed"), ("staf.b1", "kabid.b", "upheld")):
             objection = Assessment.objects.get(cycle=cycle, employee__user__username=username).objection
@@ -162,7 +171,9 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
             ok(api("sekda").post(f"/api/v1/unit-reviews/{review.pk}/ratify/", {}, format="json"))
         assert set(Assessment.objects.filter(cycle=cycle).values_list("status", flat=True)) == {"ratified"}
 
-        document = api("staf.a1").get(f"/api/v1/assessments/{Assessment.objects.get(cycle=cycle, employee__user__username='staf.a1').pk}/document/")
+        document = api("staf.a1").get(
+            f"/api/v1/assessments/{Assessment.objects.get(cycle=cycle, employee__user__username='staf.a1').pk}/document/"
+        )
         assert document.status_code == 200 and document.content.startswith(b"%PDF")
         rows = list(csv.DictReader(io.StringIO(api("hr").get(f"/api/v1/cycles/{cycle.pk}/results.csv").content.decode("utf-8-sig"))))
         assert len(rows) == 9 and {r["nip"] for r in rows if r["name"].startswith("Putri")} == {"199103052015032008"}

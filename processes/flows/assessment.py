@@ -14,7 +14,7 @@ from workflow.flows import SYSTEM, Comment, Edit, Notice, TaskSpec, action, docu
 
 from ..models import Assessment, UnitReview
 from ..rules import objection_deadline, predicate_for
-from .base import task, EMPLOYEE, FORUM, RATER, RATERS_SUPERIOR, RATIFYING_OFFICIAL, AppraisalFlow, end_of_day, today
+from .base import EMPLOYEE, FORUM, RATER, RATERS_SUPERIOR, RATIFYING_OFFICIAL, AppraisalFlow, end_of_day, task, today
 
 Status = Assessment.Status
 

@@ -10,7 +10,7 @@ from viewflow import fsm
 from workflow.flows import Comment, Notice, TaskSpec, action, document_state
 
 from ..models import Objection
-from .base import task, EMPLOYEE, RATER, RATERS_SUPERIOR, AppraisalFlow, days_from_now, end_of_day, today
+from .base import EMPLOYEE, RATER, RATERS_SUPERIOR, AppraisalFlow, days_from_now, end_of_day, task, today
 
 Status = Objection.Status
 

@@ -14,7 +14,6 @@ from viewflow import fsm
 
 from workflow.flows import Comment, Edit, Notice, TaskSpec, action, compiled_query, document_state
 
-
 from ..models import Indicator, Plan, PlanResult, PlanVersion
 from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now, end_of_day
 
@@ -38,7 +37,9 @@ INDICATORS_OF_PLAN = compiled_query(
 class PlanFlow(AppraisalFlow):
     model = Plan
     state = document_state(Status, default=Status.DRAFT)
-    edits = {"edit": Edit(states=(Status.DRAFT, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the plan's owner may edit it."))}
+    edits = {
+        "edit": Edit(states=(Status.DRAFT, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the plan's owner may edit it."))
+    }
 
     @classmethod
     def lock_queryset(cls):

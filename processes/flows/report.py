@@ -10,7 +10,7 @@ from viewflow import fsm
 from workflow.flows import Comment, Edit, Notice, TaskSpec, action, document_state
 
 from ..models import MonthlyReport, Realisation
-from .base import task, EMPLOYEE, RATER, AppraisalFlow, days_from_now
+from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now, task
 
 Status = MonthlyReport.Status
 

@@ -78,14 +78,16 @@ class UnitReviewFlow(Flow):
                              position_id=review.predicate_setter_position_id, unit_id=review.unit_id,
                              due_at=days_from_now(rules["scoring_days"], rules))]
         if review.status == Status.SCORING:
-            due = end_of_day(timezone.localdate(review.evaluation.created_at) + datetime.timedelta(days=rules["scoring_days"] + rules["forum_days"]))
+            due = end_of_day(timezone.localdate(review.evaluation.created_at)
+                             + datetime.timedelta(days=rules["scoring_days"] + rules["forum_days"]))
             return [task(rules, role=FORUM, actions=["adjust", "approve"], assignee_id=user_id, unit_id=review.unit_id, due_at=due)
                     for user_id in forum_members(review)]
         if review.status == Status.ISSUED:
             window = rules["objection_window"]["days"] + (rules["objection_window"]["day_kind"] == "working") * 10
             return [task(rules, role=RATIFYING_OFFICIAL, actions=["ratify"], assignee_id=user_id, unit_id=review.unit_id,
                              due_at=days_from_now(window + rules["ratification_days"], rules))
-                    for user_id in CycleRole.objects.filter(cycle_id=review.cycle_id, role="ratifying_official").values_list("user_id", flat=True)]
+                    for user_id in CycleRole.objects.filter(cycle_id=review.cycle_id, role="ratifying_official")
+                                                    .values_list("user_id", flat=True)]
         return []
 
     def notices(self, action: str, from_state: str) -> list[Notice]:

@@ -9,7 +9,8 @@ from .reports import Evidence, MonthlyReport, Realisation
 from .scoring import PERIODS, Assessment, Evaluation, Predicate, Rating, UnitPredicate, UnitReview
 
 __all__ = [
-    "Assessment", "Cycle", "FeedbackRequest", "PublicFeedback", "PublicFeedbackLink", "CycleMember", "CycleRole", "Evaluation", "Evidence", "Indicator", "MonthlyReport",
+    "Assessment", "Cycle", "FeedbackRequest", "PublicFeedback", "PublicFeedbackLink", "CycleMember", "CycleRole", "Evaluation",
+    "Evidence", "Indicator", "MonthlyReport",
     "Objection", "PERIODS", "Plan", "PlanResult", "PlanVersion", "Predicate", "ProgressSnapshot", "Rating", "Realisation", "RuleSet",
     "UnitPredicate", "UnitReview",
 ]

@@ -85,7 +85,8 @@ class CycleRole(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="roles")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cycle_roles")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text=_("the unit a forum member reviews"))
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                             help_text=_("the unit a forum member reviews"))
 
     class Meta:
         verbose_name = _("cycle role")

@@ -70,8 +70,10 @@ class PublicFeedbackLink(models.Model):
         ordering = ["-created_at"]
         constraints = [
             # One live link per service (unit, or employee at a counter): renewing revokes the old one.
-            models.UniqueConstraint(fields=["unit"], condition=Q(revoked_at__isnull=True, employee__isnull=True), name="one_live_unit_link"),
-            models.UniqueConstraint(fields=["employee"], condition=Q(revoked_at__isnull=True, employee__isnull=False), name="one_live_employee_link"),
+            models.UniqueConstraint(fields=["unit"], condition=Q(revoked_at__isnull=True, employee__isnull=True),
+                                    name="one_live_unit_link"),
+            models.UniqueConstraint(fields=["employee"], condition=Q(revoked_at__isnull=True, employee__isnull=False),
+                                    name="one_live_employee_link"),
         ]
 
     def __str__(self) -> str:

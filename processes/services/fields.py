@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from .checks import Errors
 
 MAX_ID = 2**63 - 1  # a bigint primary key: a larger number names no row (and would overflow a query)
 
 
 def text(errors: Errors, field: str, value: Any, *, max_length: int, required: str | None = None) -> str:
-    """``Errors.text``, and an error if the text holds a NUL character (refused by PostgreSQL)."""
-    value = errors.text(field, value, max_length=max_length, required=required)
-    if "\x00" in value and field not in errors.by_field:
-        errors.add(field, _("Null characters are not allowed."))
-    return value
+    """``Errors.text`` (which also refuses a NUL character, as PostgreSQL does)."""
+    return errors.text(field, value, max_length=max_length, required=required)
 
 
 def reference(errors: Errors, field: str, value: Any, message: str) -> int | None:

@@ -269,7 +269,7 @@ def public_answers(link, *ratings: int, comment: str = "") -> None:
 
 
 # Notifications, delivery, webhooks and delegations (tests/notifications/, tests/org/test_delegations.py,
-# tests/workflow/test_deadlines.py, tests/api/test_notify_settings_api.py) ----------------------------
+# tests/workflow/test_deadlines.py, tests/api/test_preferences_delegations_webhooks_api.py) ----------------------------
 
 
 def type_of(document) -> str:

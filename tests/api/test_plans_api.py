@@ -103,7 +103,8 @@ def test_patching_again_with_the_ids_keeps_them_and_updates_in_place(org, cycle)
 def test_results_left_out_of_a_patch_are_deleted(org, cycle):
     plan = plan_of(cycle, org.employee)
     kept, dropped = patch(org.employee.user, plan, [result_body("A"), result_body("B")]).json()["results"]
-    response = patch(org.employee.user, plan, [result_body("A", id=kept["id"], indicators=[indicator_body(id=kept["indicators"][0]["id"])])])
+    response = patch(org.employee.user, plan,
+                     [result_body("A", id=kept["id"], indicators=[indicator_body(id=kept["indicators"][0]["id"])])])
     assert [r["id"] for r in response.json()["results"]] == [kept["id"]]
     assert not PlanResult.objects.filter(pk=dropped["id"]).exists()
 

@@ -17,8 +17,19 @@ from processes.services.scoring import unit_review_ratify
 from ..factories import UserFactory
 from ..lifecycle import approve_all_plans, start_evaluation
 from .helpers import (
-    API, add_staff, assessment_url, at, cycle_url, english, finalise, issued_evaluation, open_cycle, open_reports,
-    ratified_evaluation, ratifier_of, review_url,
+    API,
+    add_staff,
+    assessment_url,
+    at,
+    cycle_url,
+    english,
+    finalise,
+    issued_evaluation,
+    open_cycle,
+    open_reports,
+    ratified_evaluation,
+    ratifier_of,
+    review_url,
 )
 
 pytestmark = pytest.mark.django_db

@@ -68,7 +68,9 @@ def test_only_employees_with_an_approved_plan_are_assessed_and_a_repeat_adds_the
     approve_plan(plan, rater_user=org.kabid.user, employee_user=org.employee.user)
     repeat = start(org.hr, cycle)
     assert (repeat.status_code, repeat.json()["assessments_created"], repeat.json()["unit_reviews_created"]) == (201, 1, 0)
-    assert set(Assessment.objects.filter(cycle=cycle).values_list("employee_id", flat=True)) == {org.kepala.pk, org.kabid.pk, org.employee.pk}
+    assert set(Assessment.objects.filter(cycle=cycle).values_list("employee_id", flat=True)) == {
+        org.kepala.pk, org.kabid.pk, org.employee.pk
+    }
 
 
 def test_only_hr_starts_a_period(org, cycle):
@@ -95,7 +97,8 @@ def test_the_leader_one_level_above_sets_the_unit_predicate(org, cycle, evaluati
     division = set_predicate(org.kepala.user, review_of(evaluation, org.division), "good")
     assert (division.status_code, division.json()["status"], division.json()["unit_predicate"]) == (200, "scoring", "good")
     assert set_predicate(org.sekda.user, review_of(evaluation, org.agency), "outstanding").json()["unit_predicate"] == "outstanding"
-    assert set_predicate(org.kepala.user, review_of(evaluation, org.division), "needs_improvement").json()["unit_predicate"] == "needs_improvement"
+    assert (set_predicate(org.kepala.user, review_of(evaluation, org.division), "needs_improvement").json()["unit_predicate"]
+            == "needs_improvement")
 
 
 def test_a_wrong_actor_or_an_unknown_value_cannot_set_the_unit_predicate(org, cycle, evaluation):
@@ -115,7 +118,9 @@ def test_the_rater_records_the_ratings_the_core_values_and_a_note(org, cycle, ev
                     behaviour_values={"service_orientation": "above", "collaboration": "as_expected"}, note="Inisiatif tinggi")
     assert response.status_code == 200
     body = response.json()
-    assert (body["results_rating"], body["behaviour_rating"], body["note"], body["status"]) == ("above", "as_expected", "Inisiatif tinggi", "draft")
+    assert (body["results_rating"], body["behaviour_rating"], body["note"], body["status"]) == (
+        "above", "as_expected", "Inisiatif tinggi", "draft"
+    )
     assert body["behaviour_values"] == {"service_orientation": "above", "collaboration": "as_expected"}
 
 
@@ -154,7 +159,9 @@ def test_submitting_shows_the_predicate_the_matrix_gives(org, cycle, evaluation,
     rate(org.kabid.user, assessment, results_rating=results, behaviour_rating=behaviour)
     response = post(org.kabid.user, assessment_url(assessment, "submit"))
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["predicate"], response.json()["rated_predicate"]) == ("submitted", predicate, predicate)
+    assert (response.json()["status"], response.json()["predicate"], response.json()["rated_predicate"]) == (
+        "submitted", predicate, predicate
+    )
 
 
 def test_an_assessment_waits_for_the_unit_predicate_and_complete_ratings(org, cycle, evaluation):
@@ -219,9 +226,11 @@ def test_the_forum_adjusts_a_predicate_only_with_a_reason_and_only_in_its_unit(o
     assert post(org.forum_member, url, {"assessment": assessment.pk, "predicate": "needs_improvement"}).json()["errors"]["reason"]
     assert post(org.forum_member, url, {"assessment": assessment.pk, "predicate": "needs_improvement", "reason": "  "}).status_code == 400
     foreign = assessment_of(evaluation, org.other_employee)
-    assert post(org.forum_member, url, {"assessment": foreign.pk, "predicate": "poor", "reason": "Kalibrasi"}).json()["errors"]["assessment"]
+    assert post(org.forum_member, url,
+                {"assessment": foreign.pk, "predicate": "poor", "reason": "Kalibrasi"}).json()["errors"]["assessment"]
     assert post(org.hr, url, {"assessment": assessment.pk, "predicate": "poor", "reason": "Kalibrasi"}).status_code == 403
-    adjusted = post(org.forum_member, url, {"assessment": assessment.pk, "predicate": "needs_improvement", "reason": "Kalibrasi pola"}).json()
+    adjusted = post(org.forum_member, url,
+                    {"assessment": assessment.pk, "predicate": "needs_improvement", "reason": "Kalibrasi pola"}).json()
     assert (adjusted["predicate"], adjusted["rated_predicate"], adjusted["adjusted"]) == ("needs_improvement", "good", True)
     foreign.refresh_from_db()
     assert foreign.predicate == "good" and not foreign.adjusted
@@ -235,7 +244,9 @@ def test_approving_a_departure_from_the_pattern_needs_a_justification_and_issues
         refused = post(org.forum_member, review_url(review, "approve"), {"justification": " "})
         approved = post(org.forum_member, review_url(review, "approve"), {"justification": "Sesuai rapat tim penilai"})
     assert refused.status_code == 400 and "distribution pattern" in refused.json()["errors"]["justification"][0]
-    assert (approved.status_code, approved.json()["status"], approved.json()["justification"]) == (200, "issued", "Sesuai rapat tim penilai")
+    assert (approved.status_code, approved.json()["status"], approved.json()["justification"]) == (
+        200, "issued", "Sesuai rapat tim penilai"
+    )
     issued = Assessment.objects.filter(unit_review=review)
     assert {(a.status, a.objection_deadline) for a in issued} == {("issued", datetime.date(2027, 1, 19))}
     assert assessment_of(evaluation, org.other_employee).status == "submitted"  # another unit's review

@@ -23,7 +23,14 @@ from notifications.webhooks import EVENT_ID_HEADER
 from workflow.flows import Notice
 
 from ..api.helpers import (
-    API, JAKARTA, document_link, listed_deliveries, mails_to, notice_to, register_webhook, submitted_plan,
+    API,
+    JAKARTA,
+    document_link,
+    listed_deliveries,
+    mails_to,
+    notice_to,
+    register_webhook,
+    submitted_plan,
 )
 from ..conftest import client_for
 

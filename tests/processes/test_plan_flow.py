@@ -1,13 +1,14 @@
 """The plan (SKP) through the engine: each action by the right and the wrong actor."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from processes.models import Plan, PlanVersion
-from workflow.errors import InvalidTransition, NotPermitted
-from workflow.engine import perform
-from workflow.models import AuditEvent, OpenTask
 from notifications.models import Notification
+from processes.models import Plan, PlanVersion
+from workflow.engine import perform
+from workflow.errors import InvalidTransition, NotPermitted
+from workflow.models import AuditEvent, OpenTask
 
 from ..conftest import fill_plan, plan_of
 
@@ -112,7 +113,7 @@ def test_amending_an_approved_plan_keeps_the_approved_version_and_the_supported_
     perform(staff_plan, "submit", actor=org.employee.user)
     perform(staff_plan, "approve", actor=org.kabid.user)
 
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         perform(kabid_plan, "amend", actor=org.kabid.user)  # a reason is required
     amended = perform(kabid_plan, "amend", actor=org.kabid.user, comment="Penyesuaian anggaran").document
     assert amended.status == Plan.Status.DRAFT and amended.revision == 1

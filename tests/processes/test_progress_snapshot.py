@@ -14,10 +14,10 @@ from django.utils import timezone
 from processes import tasks
 from processes.models import Cycle, ProgressSnapshot
 from processes.selectors import cycle_progress
+from processes.selectors.hr_dashboard import overdue_count_key
 from processes.services import progress as progress_service
 from processes.services.cycles import cycle_create, cycle_open
 from processes.services.progress import progress_of, refresh_lock_key, refresh_progress
-from processes.selectors.hr_dashboard import overdue_count_key
 from workflow.engine import perform
 
 from ..conftest import fill_plan, plan_of

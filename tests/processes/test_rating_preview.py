@@ -30,7 +30,8 @@ def test_the_rater_sees_the_predicate_the_ratings_give_before_submitting(org, ev
 def test_a_leaders_preview_follows_the_unit_predicate(org, evaluation):
     set_unit_predicates(evaluation, "outstanding")
     leader = Assessment.objects.get(evaluation=evaluation, employee=org.kabid)
-    rated = assessment_rate(assessment=leader, actor=org.kepala.user, ratings={"results_rating": "below", "behaviour_rating": "as_expected"})
+    rated = assessment_rate(assessment=leader, actor=org.kepala.user,
+                            ratings={"results_rating": "below", "behaviour_rating": "as_expected"})
     assert rated.predicate == "good"  # results "above" from the unit's "outstanding", behaviour as expected
 
 

@@ -1,10 +1,10 @@
 """The engine's one transition path: each of its checks refuses what it must."""
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from notifications.models import Notification
 from processes.models import Plan
@@ -82,7 +82,8 @@ def test_a_stale_version_is_a_conflict(org, submitted_plan):
 
 def test_a_transition_bumps_the_version_audits_moves_tasks_and_notifies(org, submitted_plan):
     version = submitted_plan.version
-    result = perform(submitted_plan, "return", actor=org.kabid.user, comment="Lengkapi target kualitas", origin={"channel": "api", "ip": "10.0.0.1"})
+    result = perform(submitted_plan, "return", actor=org.kabid.user, comment="Lengkapi target kualitas",
+                     origin={"channel": "api", "ip": "10.0.0.1"})
     plan = result.document
     assert plan.status == Plan.Status.RETURNED and plan.version == version + 1
     event = events_of(plan)[-1]

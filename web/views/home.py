@@ -5,14 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from processes.labels import labels_of
 from notifications.messages import render as render_message
 from notifications.models import Notification
 from notifications.services import notification_mark_read
-
+from processes.labels import labels_of
 from processes.selectors import notifications_for, open_tasks_for, unread_count
 
-from ..documents import action_label
+from ..document_history import action_label
 from ..links import page_for
 
 

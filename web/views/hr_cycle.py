@@ -26,7 +26,7 @@ from processes.services.scoring import evaluation_start
 from workflow.engine import available_actions, perform
 
 from ..actions import attempt
-from ..documents import action_label, document_context
+from ..document_history import action_label, document_context
 from ..links import page_for
 from .hr import hr_required
 
@@ -82,7 +82,8 @@ def cycle_detail(request, pk: int):
     if request.method == "POST":
         action, origin, started = request.POST.get("action", ""), request_origin(request), {}
         calls = {
-            "open": (lambda: cycle_open(cycle=cycle, actor=request.user, origin=origin), _("Opening started: the plans are being created.")),
+            "open": (lambda: cycle_open(cycle=cycle, actor=request.user, origin=origin),
+                     _("Opening started: the plans are being created.")),
             "start_evaluation": (_start(request, cycle, started), _("The evaluation period has started.")),
             "close": (lambda: perform(cycle, "close", actor=request.user, origin=origin), _("The cycle is closed.")),
         }

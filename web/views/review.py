@@ -28,7 +28,7 @@ from processes.services.scoring import (
 )
 from workflow.engine import available_actions
 
-from ..documents import document_context
+from ..document_history import document_context
 from ..forms.base import run_service
 from ..forms.review import FORMS
 from ..links import page_for

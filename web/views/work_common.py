@@ -14,7 +14,7 @@ from processes.models import Rating
 from workflow.engine import perform
 
 from ..actions import attempt
-from ..documents import document_context
+from ..document_history import document_context
 
 RATING_CHOICES = Rating.choices
 

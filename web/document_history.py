@@ -7,7 +7,6 @@ from workflow import audit
 from workflow.models import OpenTask
 from workflow.registry import document_models
 
-
 # Audited steps that are not transitions of the document's flow.
 OTHER_ACTIONS = {
     "create": _("Created"), "edit": _("Edited"), "rate": _("Rated"), "add_evidence": _("Evidence added"),
