@@ -19,6 +19,12 @@ from ..conftest import fill_plan, plan_of
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fast_path_on(settings):
+    """These tests are of the fast path itself: they hold it on even in the run with it off."""
+    settings.KINERJA_FAST_PATH = True
+
+
 def test_the_prepared_lock_loads_what_the_lock_queryset_loads(org, cycle, approved_chain):
     plan = plan_of(cycle, org.employee)
     with transaction.atomic():
