@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -29,10 +27,6 @@ def inbox_for_user(
         )
         .order_by("due_at", "id")
     )
-
-
-def overdue_in_units(unit_ids, *, at: datetime.datetime | None = None) -> QuerySet[OpenTask]:
-    return OpenTask.objects.pending().filter(unit_id__in=unit_ids, due_at__lt=at or timezone.now())
 
 
 def move_tasks(*, document_type: str, document_ids, role: str, to_user_id: int | None, to_position_id=None) -> int:

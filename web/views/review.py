@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods
 
 from config.request_origin import request_origin
 from processes.labels import CORE_VALUE_LABELS
-from processes.models import Assessment, CycleRole, UnitReview
+from processes.models import Assessment, UnitReview
+from processes.roles import FORUM_ROLE, PREDICATE_SETTER_ROLE, RATIFYING_OFFICIAL_ROLE, Viewer
 from processes.rules import CORE_VALUES, RATINGS
 from processes.selectors import unit_reviews_visible_to
 from processes.services.scoring import (
@@ -36,26 +37,25 @@ from ..links import page_for
 
 @login_required
 def reviews(request):
-    user = request.user
+    """The unit reviews the user may see; those that wait on the user marked, by the same role
+    definitions the engine authorises with (processes/roles.py)."""
+    viewer = Viewer.of(request.user)
+    Status = UnitReview.Status
+    awaits_me = (PREDICATE_SETTER_ROLE.condition(viewer, UnitReview) & Q(status=Status.OPEN)) | (
+        FORUM_ROLE.condition(viewer, UnitReview) & Q(status=Status.SCORING)
+    )
+    may_ratify = RATIFYING_OFFICIAL_ROLE.condition(viewer, UnitReview) & Q(status=Status.ISSUED)
     queryset = (
-        unit_reviews_visible_to(user)
+        unit_reviews_visible_to(request.user)
         .annotate(assessment_count=Count("assessments"),
-                  not_final=Count("assessments", filter=~Q(assessments__status=Assessment.Status.FINAL)))
+                  not_final=Count("assessments", filter=~Q(assessments__status=Assessment.Status.FINAL)),
+                  awaits_me=Case(When(awaits_me, then=Value(True)), default=Value(False), output_field=BooleanField()),
+                  may_ratify=Case(When(may_ratify, then=Value(True)), default=Value(False), output_field=BooleanField()))
         .order_by("-cycle__year", "cycle__name", "cycle_id", "period", "unit__path")
     )
     page = Paginator(queryset, 100).get_page(request.GET.get("page"))
-    roles = list(CycleRole.objects.filter(user=user).values_list("cycle_id", "role", "unit__path"))
-    ratifying = {cycle_id for cycle_id, role, _path in roles if role == CycleRole.Role.RATIFYING_OFFICIAL}
-    forum = [(cycle_id, path) for cycle_id, role, path in roles if role == CycleRole.Role.FORUM_MEMBER and path]
-    employee_id = getattr(getattr(user, "employee", None), "pk", None)
     for review in page:
-        review.ready_to_ratify = (review.cycle_id in ratifying and review.status == UnitReview.Status.ISSUED
-                                  and review.assessment_count > 0 and review.not_final == 0)
-        review.awaits_me = (
-            (review.status == UnitReview.Status.OPEN and employee_id is not None and review.predicate_setter_id == employee_id)
-            or (review.status == UnitReview.Status.SCORING
-                and any(c == review.cycle_id and review.unit.path.startswith(p) for c, p in forum))
-        )
+        review.ready_to_ratify = review.may_ratify and review.assessment_count > 0 and review.not_final == 0
     return render(request, "web/review/list.html", {"page": page})
 
 
