@@ -13,12 +13,13 @@ from rest_framework.response import Response
 from config.request_origin import request_origin
 from org.models import Employee, Unit
 from org.services import hr_scope_units, is_hr_for
-from processes.models import PERIODS, Cycle, CycleMember, CycleRole, RuleSet
+from processes.models import PERIODS, BulkRun, Cycle, CycleMember, CycleRole, RuleSet
 from processes.selectors import cycles_visible_to, is_hr, late_reports, members_visible_to, overdue_tasks
+from processes.services.bulk_runs import cycle_resume
 from processes.services.cycles import cycle_create, member_correct_reporting_line
+from processes.services.evaluations import evaluation_start
 from processes.services.progress import progress_of
 from processes.services.result_outputs import ratified_results, results_csv, results_xlsx
-from processes.services.scoring import evaluation_start
 from workflow.engine import available_actions
 from workflow.errors import NotPermitted
 
@@ -55,6 +56,12 @@ class CycleSerializer(serializers.ModelSerializer):
             return None
         return available_actions(cycle, self.context["request"].user)
 
+
+
+class BulkRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BulkRun
+        fields = ["id", "kind", "target", "status", "total", "done", "attempts", "heartbeat_at", "waiting", "last_error"]
 
 
 class ResultsQuerySerializer(serializers.Serializer):
@@ -116,6 +123,14 @@ class CycleViewSet(
         # is already done, and the body shows it).
         response.status_code = status.HTTP_202_ACCEPTED if response.status_code == 200 else response.status_code
         return response
+
+    @extend_schema(request=None, responses=BulkRunSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """HR resumes the cycle's unfinished bulk work (its opening, an evaluation period's
+        assessments) now, rather than when the sweep finds it stalled; 409 when nothing is unfinished."""
+        runs = cycle_resume(cycle=self.get_object(), actor=request.user, origin=request_origin(request))
+        return Response(BulkRunSerializer(runs, many=True).data, status=status.HTTP_202_ACCEPTED)
 
     def _overseer(self, cycle, *, hr_only: bool = False):
         """HR of the cycle's units (and, for progress, its forum and ratifying official): the

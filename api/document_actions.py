@@ -4,6 +4,7 @@ Idempotency-Key on its writes."""
 from __future__ import annotations
 
 import json
+import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,11 +16,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.request_origin import request_origin
+from config.unavailable import DATABASE_UNAVAILABLE
 from workflow import audit
 from workflow.engine import available_actions, perform
 from workflow.errors import WorkflowError
 
 from .idempotent import IdempotentWrites
+
+logger = logging.getLogger(__name__)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
@@ -68,6 +72,12 @@ class AuditEventSerializer(serializers.Serializer):
 def as_json(data):
     """Serializer output as plain JSON values."""
     return json.loads(JSONRenderer().render(data))
+
+
+def engine_copy(document) -> dict:
+    """The document's own columns as the engine locked and changed them, without a query: a
+    relation as its key under the relation's name, as the serializers show it."""
+    return as_json({field.name: getattr(document, field.attname) for field in document._meta.concrete_fields})
 
 
 class DocumentActionsMixin(IdempotentWrites):
@@ -126,7 +136,22 @@ class DocumentActionsMixin(IdempotentWrites):
         except (WorkflowError, DjangoValidationError, ObjectDoesNotExist):
             self.action_target()  # 404 unless the user may see the document
             raise
-        return Response(self.get_serializer(self.document_after_action(result.document)).data)
+        return Response(self.answer_after_commit(result.document))
+
+    def answer_after_commit(self, document) -> dict:
+        """The document as the detail serializer shows it, read after the engine committed. If
+        the database cannot be read any more, the action still happened: the answer is 200 with
+        the engine's own copy (the locked row's fields, ``"partial": true``) rather than a 500
+        that would make the client believe it failed; an Idempotency-Key replays that answer."""
+        # With an Idempotency-Key the engine's change commits with the key's record, after this:
+        # a database that is gone fails that commit too, and the client gets a 503 for an action
+        # that did not happen.
+        try:
+            return self.get_serializer(self.document_after_action(document)).data
+        except DATABASE_UNAVAILABLE as error:
+            logger.warning("%s %s committed; its answer is the engine's copy (the read after failed: %s)",
+                           type(document).__name__, document.pk, error)
+            return {**engine_copy(document), "partial": True}
 
     def history_response(self, request):
         document = self.get_object()

@@ -1,7 +1,8 @@
 """One place that turns every error into its HTTP answer; bad input is never a 500.
 
 400 {"errors": {field: [messages]}}; 401/403 {"detail"}; 404 {"detail"};
-409 {"detail", "code", "status", "allowed_actions"}.
+409 {"detail", "code", "status", "allowed_actions"}; 503 {"detail"} with Retry-After while the
+database is unreachable (config/unavailable.py, which answers the pages the same way).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.unavailable import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_unavailable_message
 from workflow.errors import InvalidTransition, NotPermitted
 
 
@@ -22,6 +24,9 @@ def _errors_of_django(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return Response({"detail": database_unavailable_message()}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, InvalidTransition):
         return Response(
             {"detail": str(exc.message), "code": exc.code, "status": exc.status, "allowed_actions": exc.allowed_actions},

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from .accounts import MeView, TokenView
 from .cycles import CycleViewSet, MemberViewSet
 from .delegations import DelegationViewSet
+from .deliveries import DeliveryViewSet
 from .feedback_requests import FeedbackRequestViewSet
 from .inbox import NotificationViewSet, TaskViewSet
 from .objections import ObjectionViewSet
@@ -34,6 +35,7 @@ router.register("delegations", DelegationViewSet, basename="delegation")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

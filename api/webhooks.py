@@ -19,10 +19,11 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     url = serializers.CharField(required=False, allow_blank=True, default="")
     events = serializers.JSONField(required=False, default=list)
+    timeout_seconds = serializers.JSONField(required=False, default=None, help_text="1 to 10; 5 by default")
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "events", "is_active", "created_at"]
+        fields = ["id", "url", "events", "timeout_seconds", "is_active", "created_at"]
         read_only_fields = ["is_active", "created_at"]
 
 
@@ -43,7 +44,8 @@ class WebhookViewSet(IdempotentWrites, mixins.ListModelMixin, mixins.CreateModel
     def create(self, request, *args, **kwargs):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        endpoint = webhook_register(actor=request.user, url=body.validated_data["url"], events=body.validated_data.get("events", []))
+        endpoint = webhook_register(actor=request.user, url=body.validated_data["url"], events=body.validated_data.get("events", []),
+                                    timeout_seconds=body.validated_data.get("timeout_seconds"))
         return Response({**WebhookSerializer(endpoint).data, "secret": endpoint.secret}, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):

@@ -18,12 +18,7 @@ own: it is emptied at the start (the queue of an aborted run would skew the figu
 from __future__ import annotations
 
 import argparse
-import asyncio
-import multiprocessing
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Run as a script, bench/ comes first on the path, where a module (bench/http.py) would shadow
 # the standard library's; the project's root takes its place.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+from bench.stack import SmtpSink, start_worker, stop_group  # noqa: E402
 
 
 def configure(redis_url: str, smtp_port: int) -> dict:
@@ -53,84 +50,6 @@ def configure(redis_url: str, smtp_port: int) -> dict:
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-insecure-key-0123456789abcdef")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
     return dict(os.environ)
-
-
-# A local SMTP sink --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def smtp_sink(port: int, received, duplicates, ready) -> None:
-    """A minimal SMTP server (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) that accepts every
-    message and counts them, and the messages seen twice (by Message-ID)."""
-    seen: set[bytes] = set()
-
-    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 sink ESMTP\r\n")
-        while line := await reader.readline():
-            verb = line[:4].upper()
-            if verb == b"EHLO":
-                writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
-            elif verb == b"DATA":
-                writer.write(b"354 go ahead\r\n")
-                message_id = None
-                while (data := await reader.readline()) not in (b".\r\n", b""):
-                    if message_id is None and data[:11].lower() == b"message-id:":
-                        message_id = data[11:].strip()
-                if message_id in seen:
-                    duplicates.value += 1
-                seen.add(message_id)
-                received.value += 1
-                writer.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:  # HELO, MAIL, RCPT, RSET, NOOP
-                writer.write(b"250 ok\r\n")
-            await writer.drain()
-        writer.close()
-
-    async def serve() -> None:
-        server = await asyncio.start_server(session, "127.0.0.1", port, backlog=256)
-        ready.set()
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(serve())
-
-
-# The worker ------------------------------------------------------------------------------------------
-
-
-def start_worker(env: dict, concurrency: int, log: Path) -> subprocess.Popen:
-    log.write_text("")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=prefork",
-         f"--concurrency={concurrency}", "--without-mingle", "--without-gossip", "--loglevel=INFO",
-         f"--logfile={log}", "-n", f"fanout-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-    return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 # CPU accounting: what the fan-out costs, whatever else the machine runs meanwhile -------------------
@@ -227,13 +146,9 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
     if urlparse(redis_url).path.strip("/") in ("", "0"):
         raise SystemExit("REDIS_URL must name a Redis database of the benchmark's own (not 0): it is emptied")
-    smtp_port = free_port()
-    context = multiprocessing.get_context("fork")  # before Django: the sink needs none of it
-    received, duplicates, ready = context.Value("q", 0), context.Value("q", 0), context.Event()
-    sink = context.Process(target=smtp_sink, args=(smtp_port, received, duplicates, ready), daemon=True)
-    sink.start()
-    ready.wait(10)
-    env = configure(redis_url, smtp_port)
+    sink = SmtpSink()  # before Django: the sink's forked process needs none of it
+    received, duplicates = sink.received, sink.duplicates
+    env = configure(redis_url, sink.port)
 
     import django
 
@@ -252,7 +167,7 @@ def main() -> None:
 
     log = Path(args.log)
     log.parent.mkdir(parents=True, exist_ok=True)
-    worker = start_worker(env, args.concurrency, log)
+    worker = start_worker(env, args.concurrency, log, name="fanout")
     try:
         with PeakRss(parent=worker.pid, match=lambda cmd: "celery" in cmd, include_parent=True) as peak:
             cpu_before = cpu_parts(worker.pid, sink.pid)
@@ -273,8 +188,8 @@ def main() -> None:
                       f"smtp={received.value}", flush=True)
             cpu_after = cpu_parts(worker.pid, sink.pid)
     finally:
-        stop_worker(worker)
-        sink.terminate()
+        stop_group(worker)
+        sink.stop()
 
     from django.db.models import Max
 

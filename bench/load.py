@@ -34,6 +34,7 @@ class Phase:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # seconds, of every answered request
+    ok_latencies: list[float] = field(default_factory=list)  # seconds, of every 2xx answer
     elapsed: float = 0.0  # from the first scheduled send to the last answer (at least `seconds`)
 
     @property
@@ -43,6 +44,11 @@ class Phase:
     @property
     def achieved_rate(self) -> float:
         return self.ok / self.elapsed if self.elapsed else 0.0
+
+    def goodput(self, client_timeout: float) -> float:
+        """2xx answers that came within the client's timeout (counted from the scheduled send, so
+        a wait for a free connection counts too), per second of offered load."""
+        return sum(1 for latency in self.ok_latencies if latency <= client_timeout) / self.seconds
 
     def percentile_ms(self, p: float) -> float:
         """Nearest-rank percentile of the answered requests' latencies, in ms."""
@@ -152,7 +158,10 @@ async def run_phase(host: str, port: int, requests: list[Request], rate: float, 
     async def one(request: Request, scheduled: float) -> None:
         nonlocal last_answer
         try:
-            status, body = await _exchange(pool, _encode(request, authority), timeout)
+            # The client's timeout runs from the scheduled send: waiting for a free connection
+            # spends it too, and a request that runs out of it is abandoned, as a real client's is.
+            left = max(scheduled + timeout - loop.time(), 0.001)
+            status, body = await asyncio.wait_for(_exchange(pool, _encode(request, authority), timeout), left)
         except asyncio.TimeoutError:
             phase.errors["timeout"] = phase.errors.get("timeout", 0) + 1
             return
@@ -163,6 +172,8 @@ async def run_phase(host: str, port: int, requests: list[Request], rate: float, 
         answered = loop.time()
         last_answer = max(last_answer, answered)
         phase.latencies.append(answered - scheduled)
+        if 200 <= status < 300:
+            phase.ok_latencies.append(answered - scheduled)
         phase.statuses[status] = phase.statuses.get(status, 0) + 1
         if on_response is not None:
             on_response(request, status, body)

@@ -41,8 +41,8 @@ def main() -> None:
     parser.add_argument("--notifications", default="50000", help="bench 5's notifications")
     args = parser.parse_args()
 
-    web = run("http.py", "--rates", args.rates, "--seconds", args.seconds, "--workers", args.workers)
-    print(f"web_worker_peak_rss_mb {web['web_worker_peak_rss_mb']}")
+    web = run("http.py", "--models", "cli", "--rates", args.rates, "--seconds", args.seconds, "--workers", args.workers)
+    print(f"web_worker_peak_rss_mb {web['cli_web_worker_peak_rss_mb']}")
     if os.environ.get("REDIS_URL"):
         worker = run("fanout.py", "--notifications", args.notifications)
         print(f"celery_worker_peak_rss_mb {worker['celery_worker_peak_rss_mb']}")

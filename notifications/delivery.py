@@ -12,13 +12,13 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from workflow.locking import lock_rows
 
 from .messages import render
-from .models import Delivery, DeliveryAttempt, Notification
+from .models import Delivery, DeliveryAttempt, Notification, WebhookEndpoint
 from .webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def send_webhook(delivery: Delivery) -> None:
         TIMESTAMP_HEADER: str(timestamp),
         SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body),
     })
-    with urllib.request.urlopen(request, timeout=settings.KINERJA_WEBHOOK_TIMEOUT) as response:
+    with urllib.request.urlopen(request, timeout=delivery.endpoint.timeout_seconds) as response:
         if not 200 <= response.status < 300:
             raise urllib.error.HTTPError(delivery.endpoint.url, response.status, "not 2xx", response.headers, None)
 
@@ -133,7 +133,7 @@ def attempt(delivery_id: int) -> str:
     return attempt_many([delivery_id]).get(delivery_id, ("skipped", 0))[0]
 
 
-def attempt_many(delivery_ids: list[int]) -> dict[int, tuple[str, int]]:
+def attempt_many(delivery_ids: list[int], *, hand_webhook=None) -> dict[int, tuple[str, int]]:
     """Try each pending delivery once: {id: (outcome, attempts so far)}; ids missing were
     skipped (already sent, failed, or being sent by another worker right now).
 
@@ -150,7 +150,10 @@ def attempt_many(delivery_ids: list[int]) -> dict[int, tuple[str, int]]:
     if rest:
         for pk in Delivery.objects.filter(pk__in=rest, status=Delivery.Status.PENDING).exclude(
                 channel=Delivery.Channel.EMAIL).order_by("pk").values_list("pk", flat=True):
-            results.update(_webhook(pk))
+            if hand_webhook is not None:  # the worker queues each on the webhooks queue instead
+                hand_webhook(pk)
+            else:
+                results.update(_webhook(pk))
     return results
 
 
@@ -181,6 +184,11 @@ def _email_batch(delivery_ids: list[int], mailer: Mailer) -> dict[int, tuple[str
 
 
 def _webhook(delivery_id: int) -> dict[int, tuple[str, int]]:
+    """Send one webhook in a transaction of its own, unless its endpoint's circuit is open: then
+    the delivery waits (no attempt counted) until the endpoint's retry_after."""
+    deferred = _circuit_deferral(delivery_id)
+    if deferred is not None:
+        return deferred
     with transaction.atomic():
         delivery = lock_rows(
             Delivery.objects.select_related("notification__recipient", "endpoint")
@@ -200,11 +208,56 @@ def _webhook(delivery_id: int) -> dict[int, tuple[str, int]]:
         except Exception as error:  # any failure of the channel is recorded and retried
             outcome = _failed(delivery, error)
             DeliveryAttempt.objects.create(delivery=delivery, succeeded=False, error=delivery.last_error)
+            _endpoint_failed(delivery.endpoint_id)
         else:
             delivery.status, delivery.sent_at, delivery.last_error, outcome = Delivery.Status.SENT, timezone.now(), "", "sent"
             delivery.save(update_fields=["status", "attempts", "sent_at", "last_error"])
             DeliveryAttempt.objects.create(delivery=delivery, succeeded=True)
+            _endpoint_succeeded(delivery.endpoint_id)
     return {delivery.pk: (outcome, delivery.attempts)}
+
+
+def breaker_threshold() -> int:
+    return getattr(settings, "KINERJA_WEBHOOK_BREAKER_THRESHOLD", 3)
+
+
+def _circuit_deferral(delivery_id: int) -> dict[int, tuple[str, int]] | None:
+    """With the endpoint's circuit open, one delivery claims the probe once retry_after has come
+    and the others wait: a failing receiver costs one timeout per backoff, not one per event.
+
+    Each statement commits on its own (no transaction around them): the claim must not keep the
+    endpoint's row locked while the probe waits on the receiver."""
+    row = (Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING, endpoint__isnull=False)
+           .values("attempts", "endpoint_id", "endpoint__consecutive_failures", "endpoint__timeout_seconds").first())
+    if row is None or row["endpoint__consecutive_failures"] < breaker_threshold():
+        return None
+    now = timezone.now()
+    # The probe holds the circuit for its own timeout and a margin; its outcome sets what follows.
+    lease = now + datetime.timedelta(seconds=row["endpoint__timeout_seconds"] + 5)
+    claimed = WebhookEndpoint.objects.filter(
+        Q(retry_after__isnull=True) | Q(retry_after__lte=now), pk=row["endpoint_id"],
+        consecutive_failures__gte=breaker_threshold(),
+    ).update(retry_after=lease)
+    if claimed:
+        return None
+    wait = WebhookEndpoint.objects.filter(pk=row["endpoint_id"]).values_list("retry_after", flat=True).first() or lease
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(next_attempt_at=wait)
+    return {delivery_id: ("deferred", row["attempts"])}
+
+
+def _endpoint_failed(endpoint_id: int) -> None:
+    """One more failure in a row; from the threshold on, the circuit opens for the backoff."""
+    WebhookEndpoint.objects.filter(pk=endpoint_id).update(consecutive_failures=F("consecutive_failures") + 1)
+    failures = WebhookEndpoint.objects.filter(pk=endpoint_id).values_list("consecutive_failures", flat=True).first() or 0
+    if failures >= breaker_threshold():
+        WebhookEndpoint.objects.filter(pk=endpoint_id).update(
+            retry_after=timezone.now() + backoff(failures - breaker_threshold() + 1))
+
+
+def _endpoint_succeeded(endpoint_id: int) -> None:
+    """The receiver answered: the circuit closes (one UPDATE only when it had counted failures)."""
+    WebhookEndpoint.objects.filter(Q(consecutive_failures__gt=0) | Q(retry_after__isnull=False), pk=endpoint_id).update(
+        consecutive_failures=0, retry_after=None)
 
 
 def _failed(delivery: Delivery, error: Exception) -> str:
@@ -217,3 +270,8 @@ def _failed(delivery: Delivery, error: Exception) -> str:
         delivery.next_attempt_at, outcome = timezone.now() + backoff(delivery.attempts), "retry"
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
     return outcome
+
+
+def attempt_webhook(delivery_id: int) -> tuple[str, int]:
+    """Try one webhook delivery: ("sent" | "retry" | "failed" | "deferred" | "skipped", attempts)."""
+    return _webhook(delivery_id).get(delivery_id, ("skipped", 0))

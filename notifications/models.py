@@ -44,7 +44,12 @@ class Delivery(models.Model):
     Created by the delivery task from the notification (the outbox row written with the change),
     once per channel and endpoint whatever the task's retries; sent, retried with backoff, or
     given up as failed. In-app needs no row: the notification is the in-app message.
+
+    HR may send a failed one again (``delivery_resend``): the resend is an event on the
+    delivery's own audit chain (``document_type``).
     """
+
+    document_type = "delivery"
 
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In-app")
@@ -113,10 +118,20 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Short and per endpoint: a slow receiver holds a webhook worker for this long at most.
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout (seconds)"), default=5)
+    # The endpoint's circuit: after KINERJA_WEBHOOK_BREAKER_THRESHOLD failures in a row its
+    # deliveries wait until retry_after without calling it; one probe then tries again.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    retry_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(timeout_seconds__gte=1, timeout_seconds__lte=10),
+                                   name="webhook_timeout_range"),
+        ]
 
     def __str__(self) -> str:
         return self.url

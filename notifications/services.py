@@ -90,9 +90,13 @@ def forget_endpoints() -> None:
 URL_MAX = 500
 
 
-def webhook_check(*, url, events) -> tuple[str, list[str]]:
+TIMEOUT_DEFAULT, TIMEOUT_MAX = 5, 10
+
+
+def webhook_check(*, url, events, timeout_seconds=TIMEOUT_DEFAULT) -> tuple[str, list[str], int]:
     """The rules of an endpoint (the API and HR's page refuse alike): an http(s) URL of at most
-    500 characters, and known event names (none: every event)."""
+    500 characters, known event names (none: every event), and a timeout of 1 to 10 seconds (a
+    receiver slower than that holds a webhook worker for nothing: its events are retried)."""
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
     from django.utils.translation import gettext as _
@@ -115,17 +119,22 @@ def webhook_check(*, url, events) -> tuple[str, list[str]]:
         unknown = sorted({e for e in events if e not in MESSAGES})
         if unknown:
             errors["events"] = [_("Unknown events: %(names)s.") % {"names": ", ".join(e[:60] for e in unknown[:10])}]
+    if timeout_seconds is None:
+        timeout_seconds = TIMEOUT_DEFAULT
+    if isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, int) or not 1 <= timeout_seconds <= TIMEOUT_MAX:
+        errors["timeout_seconds"] = [_("A whole number of seconds from 1 to %(max)s.") % {"max": TIMEOUT_MAX}]
     if errors:
         raise ValidationError(errors)
-    return url, list(dict.fromkeys(events))
+    return url, list(dict.fromkeys(events)), timeout_seconds
 
 
-def webhook_register(*, actor, url: str, events: list[str]) -> WebhookEndpoint:
+def webhook_register(*, actor, url: str, events: list[str], timeout_seconds: int | None = None) -> WebhookEndpoint:
     """HR registers an endpoint; its secret is generated here and shown to HR once."""
     import secrets
 
-    url, events = webhook_check(url=url, events=events)
-    endpoint = WebhookEndpoint.objects.create(url=url, events=events, secret=secrets.token_urlsafe(32), created_by=actor)
+    url, events, timeout_seconds = webhook_check(url=url, events=events, timeout_seconds=timeout_seconds)
+    endpoint = WebhookEndpoint.objects.create(url=url, events=events, secret=secrets.token_urlsafe(32), created_by=actor,
+                                              timeout_seconds=timeout_seconds)
     forget_endpoints()
     return endpoint
 
@@ -180,12 +189,22 @@ def unhanded_notifications(now=None) -> list[int]:
 
 
 def deliveries_due(now=None) -> list[int]:
-    """Pending deliveries whose retry is due, or that have waited too long (their worker died)."""
+    """Pending deliveries whose retry is overdue, or that have waited too long (their worker died).
+
+    With a broker, a retry is queued with its countdown when it is scheduled: the sweep takes it
+    only once it is overdue by the hand-over grace (its task was lost: broker down, worker killed).
+    Taking it as soon as it is due would queue it a second time while its own task waits in the
+    worker, and a busy queue would fill with duplicates that each find nothing to do. In-process
+    (no broker) no countdown runs, so the sweep is the retry and takes it when it is due."""
+    from celery import current_app
+
     now = now or timezone.now()
     stale = now - timezone.timedelta(seconds=settings.KINERJA_DELIVERY_STALE_SECONDS)
+    grace = 0 if current_app.conf.task_always_eager else settings.KINERJA_HANDOVER_GRACE_SECONDS
+    overdue = now - timezone.timedelta(seconds=grace)
     return list(
         Delivery.objects.filter(status=Delivery.Status.PENDING)
-        .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=stale))
+        .filter(Q(next_attempt_at__lte=overdue) | Q(next_attempt_at__isnull=True, created_at__lt=stale))
         .values_list("pk", flat=True)[:20000]
     )
 

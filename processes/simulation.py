@@ -19,10 +19,11 @@ from workflow.engine import perform
 
 from .models import Assessment, CycleMember, CycleRole, Indicator, MonthlyReport, Plan, PlanResult, UnitReview
 from .services.cycles import cycle_create, cycle_open, cycle_populate
+from .services.evaluations import evaluation_start
 from .services.objections import objection_decide, objection_explain, objection_file
 from .services.plans import plan_update_content
 from .services.reports import report_update_realisations, reports_open_month
-from .services.scoring import assessment_rate, evaluation_start, unit_review_approve, unit_review_ratify, unit_review_set_predicate
+from .services.scoring import assessment_rate, unit_review_approve, unit_review_ratify, unit_review_set_predicate
 
 
 class Simulation:

@@ -4,27 +4,55 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .models import Cycle
+from .models import BulkRun, Cycle
+from .services.bulk_runs import resume_stalled
 from .services.cycles import cycle_populate
+from .services.evaluations import evaluation_populate
 from .services.objections import assessments_lapse
 from .services.progress import max_age, refresh_progress, release_refresh
-from .services.reports import reports_open_month
+from .services.report_runs import reports_open_month_run
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
-def cycle_populate_task(self, cycle_id: int) -> dict:
+def cycle_populate_task(self, cycle_id: int, attempt: int | None = None) -> dict:
     try:
-        cycle = cycle_populate(cycle_id)
+        cycle = cycle_populate(cycle_id, attempt=attempt)
     except (OperationalError, InterfaceError) as exc:  # the next run resumes where this one stopped
         raise self.retry(exc=exc) from exc
     return {"cycle": cycle.pk, "status": cycle.status, "plans": cycle.opening_done}
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
+def bulk_run_task(self, run_id: int, attempt: int) -> dict | None:
+    """One attempt of a bulk run (queued by its start, the sweep or HR's resume)."""
+    run = BulkRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return None
+    try:
+        if run.kind == BulkRun.Kind.CYCLE_OPEN:
+            cycle = cycle_populate(int(run.target), attempt=attempt)
+            return {"run": run_id, "cycle": cycle.pk, "status": cycle.status, "plans": cycle.opening_done}
+        if run.kind == BulkRun.Kind.EVALUATION_START:
+            return {"run": run_id, "assessments": evaluation_populate(int(run.target), attempt=attempt)}
+        if run.kind == BulkRun.Kind.REPORTS_OPEN_MONTH:
+            year, month = (int(part) for part in run.target.split("-"))
+            return {"run": run_id, "reports": reports_open_month_run(year=year, month=month, attempt=attempt)}
+    except (OperationalError, InterfaceError) as exc:  # the same attempt goes on where it stopped
+        raise self.retry(exc=exc) from exc
+    return None
+
+
+@shared_task(acks_late=True)
+def bulk_runs_sweep_task() -> int:
+    """Every minute: resume the bulk runs whose progress has stalled (each once)."""
+    return resume_stalled()
 
 
 @shared_task(acks_late=True)
 def reports_open_month_task() -> int:
     """Daily: the current month's reports of every approved plan (creates only what is missing)."""
     today = timezone.localdate()
-    return reports_open_month(year=today.year, month=today.month)
+    return reports_open_month_run(year=today.year, month=today.month)
 
 
 @shared_task(acks_late=True)

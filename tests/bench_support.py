@@ -50,3 +50,14 @@ def bench_database(tmp_path, name: str) -> Iterator[tuple[str, bool]]:
 def figures_of(output: str) -> dict[str, str]:
     """A benchmark's `name value` lines."""
     return dict(re.findall(r"^(\w+) (\S+)$", output, re.M))
+
+
+def missing_service_binaries() -> list[str]:
+    """The server binaries a benchmark that runs services of its own (bench/stack.py) needs and
+    this machine lacks."""
+    import shutil
+
+    from bench.stack import postgres_binary
+
+    missing = [name for name in ("initdb", "pg_ctl") if not postgres_binary(name)]
+    return missing + [name for name in ("redis-server", "psql") if not shutil.which(name)]

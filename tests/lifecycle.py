@@ -6,7 +6,8 @@ Each step goes through the services and the engine exactly as the API would.
 from __future__ import annotations
 
 from processes.models import Assessment, CycleMember, Plan, PlanResult, UnitReview
-from processes.services.scoring import assessment_rate, evaluation_start, unit_review_approve, unit_review_set_predicate
+from processes.services.evaluations import evaluation_start
+from processes.services.scoring import assessment_rate, unit_review_approve, unit_review_set_predicate
 from workflow.engine import perform
 
 from .factories import IndicatorFactory, PlanResultFactory

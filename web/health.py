@@ -1,4 +1,8 @@
-"""GET /health/: the database, and where configured Redis and a Celery worker's heartbeat."""
+"""GET /health/: the database, and where configured Redis and a Celery worker's heartbeat.
+
+The heartbeat is written by a thread in every worker (config/celery_app.py), not by a task: a
+task waits behind the queue's backlog (a slow webhook receiver), and a live worker then looked
+gone. The queues each worker consumes are listed with the age of their last beat."""
 
 from __future__ import annotations
 
@@ -42,8 +46,24 @@ def _worker() -> dict:
         return {"ok": False, "error": type(error).__name__}
     if not beat:
         return {"ok": False, "error": "no heartbeat yet"}
-    age = timezone.now() - datetime.datetime.fromisoformat(beat)
-    return {"ok": age <= HEARTBEAT_MAX_AGE, "last_heartbeat": beat, "age_seconds": round(age.total_seconds(), 1)}
+    now = timezone.now()
+    age = now - datetime.datetime.fromisoformat(beat)
+    status = {"ok": age <= HEARTBEAT_MAX_AGE, "last_heartbeat": beat, "age_seconds": round(age.total_seconds(), 1)}
+    queues = _queue_beats(now)
+    if queues:
+        status["queues"] = queues
+    return status
+
+
+def _queue_beats(now) -> dict:
+    """{queue: seconds since a worker consuming it last beat} (informational)."""
+    names = [queue.name for queue in getattr(settings, "CELERY_TASK_QUEUES", [])]
+    try:
+        beats = cache.get_many([f"{HEARTBEAT_KEY}:{name}" for name in names])
+    except Exception:  # noqa: BLE001 - the overall beat above already answered
+        return {}
+    return {key.rsplit(":", 1)[1]: round((now - datetime.datetime.fromisoformat(value)).total_seconds(), 1)
+            for key, value in beats.items() if value}
 
 
 @never_cache

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import hr, hr_cycle, hr_links, hr_members, hr_org
+from .views import hr, hr_cycle, hr_deliveries, hr_links, hr_members, hr_org
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hr-cycles"), name="hr"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("organisation/import/", hr_org.org_import, name="hr-import"),
     path("delegations/", hr_org.delegations, name="hr-delegations"),
     path("webhooks/", hr_links.webhooks, name="hr-webhooks"),
+    path("deliveries/", hr_deliveries.deliveries, name="hr-deliveries"),
     path("public-links/", hr_links.public_links, name="hr-links"),
     path("public-links/<int:pk>/print/", hr_links.public_link_print, name="hr-link-print"),
 ]

@@ -140,6 +140,9 @@ class Flow:
     state: ClassVar[fsm.State]
     # Content edits and who may make them in which states (see Edit); none by default.
     edits: ClassVar[dict[str, Edit]] = {}
+    # Related rows (select_related names) the flow's decisions rest on, locked FOR KEY SHARE with
+    # the document: a concurrent change of them and a transition serialise (PreparedLock).
+    lock_shared: ClassVar[tuple[str, ...]] = ()
     # Fields whose text an edit's audit event records only as changed, never the words (a
     # rater's private note).
     unaudited_fields: ClassVar[frozenset[str]] = frozenset()
@@ -170,7 +173,7 @@ class Flow:
         after the lock in the same round trip."""
         prepared = cls.__dict__.get("_prepared_lock")
         if prepared is None:
-            prepared = PreparedLock(cls.lock_queryset)
+            prepared = PreparedLock(cls.lock_queryset, shared=cls.lock_shared)
             cls._prepared_lock = prepared
         return prepared.get(pk, using=router.db_for_write(cls.model), then=then)
 

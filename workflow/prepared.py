@@ -59,6 +59,7 @@ class PreparedQuery:
         queryset = self._queryset().filter(**{self.lookup: _SENTINEL})
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        sql = self._rewrite(sql, compiler.connection)
         positions = [i for i, value in enumerate(params) if value == _SENTINEL]
         if len(positions) != 1:
             return None
@@ -111,6 +112,9 @@ class PreparedQuery:
             return [dict(zip(names, row)) for row in rows], then_rows
         return [_build(compiler, row, using) for row in rows], then_rows
 
+    def _rewrite(self, sql: str, connection) -> str:
+        return sql
+
     def _compiled(self, using: str):
         cache = self._local.__dict__.setdefault("compiled", {})
         if using not in cache:
@@ -119,12 +123,34 @@ class PreparedQuery:
 
 
 class PreparedLock(PreparedQuery):
-    """A flow's lock query: its document, locked, with what ``select_related`` brings."""
+    """A flow's lock query: its document, locked, with what ``select_related`` brings.
+
+    ``shared`` names related rows the decision also rests on (an employee's document's
+    reporting line: who the rater is). They are locked FOR KEY SHARE, the weakest lock: documents
+    of one employee still move at once, but a writer that locks the record FOR UPDATE (HR
+    correcting the rater, through ``workflow.engine.record``) and a transition serialise, and a
+    transition that waited reads the record as committed, not as it was when it asked. Django
+    gives one strength to every table of ``select_for_update(of=...)``, so the compiled SQL's
+    clause is split here; with the fast path off the plain queryset locks them FOR UPDATE, which
+    is stronger and as correct."""
 
     written_join_order = True
 
+    def __init__(self, factory, *, lookup: str = "pk", shared: tuple[str, ...] = ()):
+        super().__init__(factory, lookup=lookup)
+        self.shared = tuple(shared)
+
     def _queryset(self):
-        return self.factory().select_for_update(of=("self",))
+        return self.factory().select_for_update(of=("self", *self.shared))
+
+    def _rewrite(self, sql: str, connection) -> str:
+        if not self.shared or connection.vendor != "postgresql":
+            return sql
+        head, marker, tables = sql.rpartition(" FOR UPDATE OF ")
+        first, *others = [table.strip() for table in tables.split(",")]
+        if not marker or len(others) != len(self.shared):
+            raise RuntimeError(f"unexpected lock clause: {marker}{tables}")
+        return f"{head} FOR UPDATE OF {first} FOR KEY SHARE OF {', '.join(others)}"
 
     def get(self, pk, *, using: str = "default", then: list[tuple[str, list]] = ()):
         """The locked document (``DoesNotExist`` when there is none) and the rows of each query

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestDeadlineMiddleware",  # first: a shed request touches nothing
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -50,7 +52,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
+# A request that waited longer than this in the queue (front proxy's X-Request-Start, gunicorn's
+# stamp: config/middleware.py) is refused with a 503 before any work; 0 turns the check off.
+KINERJA_REQUEST_DEADLINE_SECONDS = env.float("KINERJA_REQUEST_DEADLINE_SECONDS", default=5)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -78,6 +84,8 @@ DATABASES = {
 }
 # No ATOMIC_REQUESTS: the workflow engine owns its transactions.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+# A pooled connection that a database restart closed is replaced before the request uses it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -109,7 +117,10 @@ LOGOUT_REDIRECT_URL = "/login/"
 # eagerly, in the process that queued them (after the commit that queued them).
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage degrades the cache to an empty one (config/cache.py): the web goes on without it.
+    CACHES = {"default": {"BACKEND": "config.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5,
+                                      "DOWN_SECONDS": env.float("KINERJA_CACHE_DOWN_SECONDS", default=5)}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -139,6 +150,7 @@ CELERY_BEAT_SCHEDULE = {
     "hand-over-deliveries": {"task": "notifications.tasks.deliveries_sweep", "schedule": 60},
     "worker-heartbeat": {"task": "notifications.tasks.worker_heartbeat", "schedule": 30},
     "refresh-progress": {"task": "processes.tasks.refresh_open_cycles_progress_task", "schedule": 60},
+    "resume-stalled-bulk-work": {"task": "processes.tasks.bulk_runs_sweep_task", "schedule": 60},
 }
 # Publishing fails fast when the broker is down: the action has committed its outbox rows, and
 # the sweep hands them over once the broker is back.
@@ -147,13 +159,30 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5,
                                    "visibility_timeout": env.int("KINERJA_BROKER_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues that isolate (README "Deploying"): a slow webhook receiver or a long bulk job holds only
+# the workers of its own queue. A worker started without -Q consumes all of them.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "email", "webhooks", "sweeps", "bulk")]
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.deliver_webhook": {"queue": "webhooks"},
+    "notifications.tasks.dispatch_notifications": {"queue": "email"},
+    "notifications.tasks.deliver_many": {"queue": "email"},
+    # Every scheduled task is a sweep (and the beat heartbeat).
+    **{entry["task"]: {"queue": "sweeps"} for entry in CELERY_BEAT_SCHEDULE.values()},
+    # The rest of the domain's tasks are bulk work (cycle opening, evaluations, imports, recounts).
+    "processes.tasks.*": {"queue": "bulk"},
+    "org.tasks.*": {"queue": "bulk"},
+}
 
 # Notification delivery: retries with exponential backoff (base, cap in seconds), then "failed".
 KINERJA_DELIVERY_MAX_ATTEMPTS = env.int("KINERJA_DELIVERY_MAX_ATTEMPTS", default=6)
 KINERJA_DELIVERY_BACKOFF_BASE = env.int("KINERJA_DELIVERY_BACKOFF_BASE", default=30)
 KINERJA_DELIVERY_BACKOFF_CAP = env.int("KINERJA_DELIVERY_BACKOFF_CAP", default=3600)
 KINERJA_DELIVERY_STALE_SECONDS = env.int("KINERJA_DELIVERY_STALE_SECONDS", default=900)
-KINERJA_WEBHOOK_TIMEOUT = env.int("KINERJA_WEBHOOK_TIMEOUT", default=10)
+# A webhook endpoint's circuit opens after this many failures (or timeouts) in a row: its
+# deliveries then wait for the backoff instead of each waiting on the receiver (the timeout is
+# per endpoint, WebhookEndpoint.timeout_seconds, 5 s by default, at most 10).
+KINERJA_WEBHOOK_BREAKER_THRESHOLD = env.int("KINERJA_WEBHOOK_BREAKER_THRESHOLD", default=3)
 # The address of the web app, for the links in e-mails and webhooks.
 KINERJA_SITE_URL = env("KINERJA_SITE_URL", default="http://127.0.0.1:8000")
 
@@ -218,6 +247,9 @@ KINERJA_TRUST_X_FORWARDED_FOR = env.bool("KINERJA_TRUST_X_FORWARDED_FOR", defaul
 
 # Bulk work (opening a cycle) runs in chunks of this many employees.
 KINERJA_BULK_CHUNK_SIZE = env.int("KINERJA_BULK_CHUNK_SIZE", default=1000)
+# A bulk run whose progress has not moved for this long (a killed worker, a task the broker lost)
+# is resumed by the sweep (processes/services/bulk_runs.py).
+KINERJA_BULK_STALL_SECONDS = env.int("KINERJA_BULK_STALL_SECONDS", default=300)
 # The engine's hot path (lock queries compiled once, a transition's writes in one round trip).
 # Off, the same queries and writes go through the plain ORM: CI runs the engine's tests both ways.
 KINERJA_FAST_PATH = env.bool("KINERJA_FAST_PATH", default=True)

@@ -4,6 +4,7 @@ objects within the window (or it lapses into final), the ratifying official rati
 from __future__ import annotations
 
 import datetime
+from functools import cached_property
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,8 @@ class AssessmentFlow(AppraisalFlow):
     edits = {"rate": Edit(states=(Status.DRAFT,), role=RATER,
                           refusal=gettext_lazy("Only the employee's rater may rate this assessment."))}
     unaudited_fields = frozenset({"note"})
+    # Locked after its unit's review, before its objection (workflow.locking.lock_documents).
+    lock_level = 2
 
     @classmethod
     def lock_queryset(cls):
@@ -38,9 +41,17 @@ class AssessmentFlow(AppraisalFlow):
             "member__raters_superior", "member__unit",
         )
 
+    @cached_property
+    def _review_now(self) -> dict:
+        """The unit review's status and predicate, read after the assessment's lock: the copy
+        that came with the lock is as of the moment the lock was asked for, and a predicate set
+        while this submission waited would be missed (unit_review_set_predicate locks the
+        leaders' assessments, so one set later waits for this submission and follows it)."""
+        return UnitReview.objects.filter(pk=self.document.unit_review_id).values("status", "unit_predicate").get()
+
     # Guards ---------------------------------------------------------------------------------
     def unit_predicate_set(self):
-        if self.document.unit_review.status == UnitReview.Status.OPEN:
+        if self._review_now["status"] == UnitReview.Status.OPEN:
             return fsm.State.CONDITION(False, _("The unit's predicate is not set yet; it comes first."))
         return fsm.State.CONDITION(True)
 
@@ -74,7 +85,7 @@ class AssessmentFlow(AppraisalFlow):
         a, rules = self.document, self.document.cycle.rules
         results = a.results_rating
         if a.is_unit_leader:  # the unit's predicate decides its leader's results rating
-            results = leader_results_rating(rules, a.unit_review.unit_predicate)
+            results = leader_results_rating(rules, self._review_now["unit_predicate"])
         predicate = predicate_for(rules, results, a.behaviour_rating)
         self.set(results_rating=results, rated_predicate=predicate, predicate=predicate)
 

@@ -47,6 +47,10 @@ def task(rules: dict, *, due_at: datetime.datetime | None, **fields) -> TaskSpec
 class AppraisalFlow(Flow):
     """Flows of an employee's documents; subclasses expose ``member`` (the CycleMember)."""
 
+    # Who rates the employee is decided on the member's record: HR's correction of it and a
+    # transition of one of the employee's documents serialise.
+    lock_shared = ("member",)
+
     @property
     def member(self):
         return self.document.member

@@ -22,8 +22,13 @@ class CycleFlow(Flow):
     model = Cycle
     state = document_state(Status, default=Status.DRAFT)
     # Starting an evaluation period creates its reviews and assessments under the cycle's lock.
+    # Resuming the cycle's bulk work (its opening, an evaluation period's assessments) is audited
+    # on the cycle: by HR from the page or the API, by the system when the sweep finds it stalled.
     edits = {"start_evaluation": Edit(states=(Status.OPEN,), role=HR,
-                                      refusal=gettext_lazy("Only HR of the cycle's units may start an evaluation period."))}
+                                      refusal=gettext_lazy("Only HR of the cycle's units may start an evaluation period.")),
+             "resume_bulk_work": Edit(states=(Status.OPENING, Status.OPEN), role=HR,
+                                      refusal=gettext_lazy("Only HR of the cycle's units may resume its work.")),
+             "resume_stalled_work": Edit(states=(Status.OPENING, Status.OPEN), role=SYSTEM)}
 
     def authorize(self, user, role: str) -> Authorization | None:
         # HR of every unit of the cycle opens and closes it; the forum and the ratifying
@@ -37,12 +42,15 @@ class CycleFlow(Flow):
 
     @action(state, source=Status.DRAFT, target=Status.OPENING, role=HR, conditions=[has_scope], label=gettext_lazy("Open"))
     def open(self):
-        from ..tasks import cycle_populate_task
+        from ..services import bulk_runs
 
         self.set(opening_total=0, opening_done=0)
         # Plans for tens of thousands of employees are created in a Celery task, in chunks,
-        # after this transaction commits (the task must see the cycle in "opening").
-        self.after_commit(partial(cycle_populate_task.delay, self.document.pk))
+        # after this transaction commits (the task must see the cycle in "opening"). The run is
+        # recorded with the opening, so a task the broker never took (or a worker killed
+        # mid-way) is resumed by the sweep or by HR, and a broker that is down fails nothing.
+        run = bulk_runs.run_begin(kind=bulk_runs.Kind.CYCLE_OPEN, target=str(self.document.pk), cycle=self.document)
+        self.after_commit(partial(bulk_runs.queue, run.pk, run.attempts))
 
     @action(state, source=Status.OPENING, target=Status.OPEN, role=SYSTEM, label=gettext_lazy("Finish opening"))
     def finish_opening(self):

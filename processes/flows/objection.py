@@ -26,6 +26,8 @@ def _after_employee(flow) -> str:
 class ObjectionFlow(AppraisalFlow):
     model = Objection
     state = document_state(Status, default=Status.AWAITING_EXPLANATIONS)
+    # Locked after the assessment it objects to (workflow.locking.lock_documents).
+    lock_level = 3
 
     @classmethod
     def lock_queryset(cls):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +13,7 @@ from viewflow import fsm
 
 from workflow.flows import Authorization, Edit, Flow, Notice, TaskSpec, action, document_state
 
-from .. import roles
+from .. import distribution, roles
 from ..models import Assessment, CycleRole, UnitReview
 from .base import FORUM, PREDICATE_SETTER, RATIFYING_OFFICIAL, days_from_now, end_of_day, task
 
@@ -22,6 +23,8 @@ Status = UnitReview.Status
 class UnitReviewFlow(Flow):
     model = UnitReview
     state = document_state(Status, default=Status.OPEN)
+    # A composite action locks the review before its assessments (workflow.locking.lock_documents).
+    lock_level = 1
     # The forum's adjustment of one assessment is recorded on (and serialised by) the review.
     edits = {"adjust": Edit(states=(Status.SCORING,), role=FORUM, refusal=gettext_lazy("Only the review forum of this unit may do this."))}
 
@@ -64,7 +67,17 @@ class UnitReviewFlow(Flow):
     @action(state, source=Status.SCORING, target=Status.ISSUED, role=FORUM, conditions=[all_submitted],
             label=gettext_lazy("Approve"))
     def approve(self):
-        self.set(approved_at=timezone.now(), justification=self.ctx.data.get("justification", ""))
+        """The departures from the pattern are decided here, with the review and its assessments
+        locked (``unit_review_approve`` locks them first): an adjustment cannot slip in between
+        the check and the issue, and the audit event records the departures issued."""
+        justification = self.ctx.data.get("justification", "")
+        departures = [c.description for c in pattern_checks(self.document, scored_predicates(self.document)) if not c.passes]
+        if departures and not justification:
+            raise ValidationError({"justification": [
+                _("The results depart from the distribution pattern (%(rules)s): justify the departure.") % {"rules": "; ".join(departures)}
+            ]})
+        self.ctx.data["departures"] = departures
+        self.set(approved_at=timezone.now(), justification=justification)
 
     @action(state, source=Status.ISSUED, target=Status.RATIFIED, role=RATIFYING_OFFICIAL, conditions=[all_final],
             label=gettext_lazy("Ratify"))
@@ -97,6 +110,18 @@ class UnitReviewFlow(Flow):
         if action == "set_unit_predicate":
             return [Notice(user_id, "unit_review.ready", data) for user_id in forum_members(review)]
         return []
+
+
+def scored_predicates(review: UnitReview) -> list[str]:
+    """The predicates of the review's assessments, as the database holds them now."""
+    return [p for p in Assessment.objects.filter(unit_review=review).values_list("predicate", flat=True) if p]
+
+
+def pattern_checks(review: UnitReview, predicates: list[str]) -> list[distribution.RuleCheck]:
+    """Each rule of the distribution pattern of the unit's predicate, checked (none while it is unset)."""
+    if not review.unit_predicate:
+        return []
+    return distribution.check(review.cycle.rules["distribution"].get(review.unit_predicate, []), predicates)
 
 
 def forum_members(review: UnitReview) -> list[int]:

@@ -1,5 +1,6 @@
 """The appraisal lifecycle's documents."""
 
+from .bulk_runs import BulkRun
 from .cycles import Cycle, CycleMember, CycleRole, RuleSet
 from .feedback import FeedbackRequest, PublicFeedback, PublicFeedbackLink
 from .objections import Objection
@@ -9,7 +10,7 @@ from .reports import Evidence, MonthlyReport, Realisation
 from .scoring import PERIODS, Assessment, Evaluation, Predicate, Rating, UnitPredicate, UnitReview
 
 __all__ = [
-    "Assessment", "Cycle", "FeedbackRequest", "PublicFeedback", "PublicFeedbackLink", "CycleMember", "CycleRole", "Evaluation",
+    "Assessment", "BulkRun", "Cycle", "FeedbackRequest", "PublicFeedback", "PublicFeedbackLink", "CycleMember", "CycleRole", "Evaluation",
     "Evidence", "Indicator", "MonthlyReport",
     "Objection", "PERIODS", "Plan", "PlanResult", "PlanVersion", "Predicate", "ProgressSnapshot", "Rating", "Realisation", "RuleSet",
     "UnitPredicate", "UnitReview",

@@ -23,6 +23,7 @@ from workflow.inbox import move_tasks
 from ..flows.base import RATER
 from ..models import Cycle, CycleMember, Plan, RuleSet
 from ..rules import default_rules, validate_rules
+from . import bulk_runs
 from .checks import Errors
 from .progress import queue_refresh
 
@@ -82,17 +83,37 @@ def _check_cycle(*, name, year, units: list, plan_deadline, period_type) -> str:
     return name
 
 
-def cycle_populate(cycle_id: int, *, chunk_size: int | None = None) -> Cycle:
+def cycle_populate(cycle_id: int, *, attempt: int | None = None, chunk_size: int | None = None) -> Cycle:
     """Create each in-scope employee's cycle record and draft plan, in chunks; then finish.
 
-    Safe to re-run (a retried or duplicated task): employees who already have a record are
-    skipped, each chunk commits on its own, and the final transition happens once (the engine
-    refuses it from any state but "opening").
+    Safe to re-run (a retried, duplicated or resumed task): employees who already have a record
+    are skipped, each chunk commits on its own with the run's progress (``bulk_runs.chunk``), and
+    the final transition happens once (the engine refuses it from any state but "opening").
+    ``attempt`` is the run's lease (None: a new one); a worker whose attempt was superseded by a
+    resume stops at its next chunk.
     """
     chunk_size = chunk_size or settings.KINERJA_BULK_CHUNK_SIZE
     cycle = Cycle.objects.get(pk=cycle_id)
+    run = bulk_runs.run_of(bulk_runs.Kind.CYCLE_OPEN, cycle.pk)
     if cycle.status != Cycle.Status.OPENING:
+        if run is not None:  # opened already: a late or duplicated task has nothing left to do
+            bulk_runs.run_finish(run.pk, run.attempts, done=cycle.opening_done)
         return cycle
+    if attempt is None or run is None:  # called directly (a re-run by hand, a simulation): an attempt of its own
+        with transaction.atomic():
+            run = bulk_runs.run_begin(kind=bulk_runs.Kind.CYCLE_OPEN, target=str(cycle.pk), cycle=cycle)
+        attempt = run.attempts
+    try:
+        return _populate(cycle, run.pk, attempt, chunk_size)
+    except bulk_runs.Superseded:
+        logger.info("cycle %s: attempt %s of its opening was superseded; the newer one goes on", cycle.pk, attempt)
+        return Cycle.objects.get(pk=cycle.pk)
+    except Exception as error:
+        bulk_runs.run_fail(run.pk, attempt, error)
+        raise
+
+
+def _populate(cycle: Cycle, run_id: int, attempt: int, chunk_size: int) -> Cycle:
     unit_ids = units_within(cycle.units.all()).values_list("pk", flat=True)
     employees = list(
         Employee.objects.filter(is_active=True, position__unit_id__in=unit_ids)
@@ -102,16 +123,22 @@ def cycle_populate(cycle_id: int, *, chunk_size: int | None = None) -> Cycle:
     Cycle.objects.filter(pk=cycle.pk).update(opening_total=len(employees))
     resolver = ReportingLineResolver(on=timezone.localdate())
     for offset in range(0, len(employees), chunk_size):
-        with transaction.atomic():
+        with bulk_runs.chunk(run_id, attempt) as lease:
             _populate_chunk(cycle, employees[offset : offset + chunk_size], resolver)
-        done = CycleMember.objects.filter(cycle=cycle).count()
-        Cycle.objects.filter(pk=cycle.pk).update(opening_done=done)
+            done = CycleMember.objects.filter(cycle=cycle).count()
+            Cycle.objects.filter(pk=cycle.pk).update(opening_done=done)
+            lease.progress(done=done, total=len(employees))
         logger.info("cycle %s: %s of %s plans created", cycle.pk, done, len(employees))
-    cycle.refresh_from_db()
-    if cycle.status == Cycle.Status.OPENING:
-        perform(cycle, "finish_opening", actor=None, data={"plans": cycle.opening_done})
+    with transaction.atomic():
+        # The cycle is locked first (by the engine), as the sweep and HR's resume lock it before
+        # the run: the same order, no deadlock.
         cycle.refresh_from_db()
-        transaction.on_commit(partial(queue_refresh, cycle.pk), robust=True)  # HR's first look finds its progress counted
+        if cycle.status == Cycle.Status.OPENING:
+            perform(cycle, "finish_opening", actor=None, data={"plans": cycle.opening_done})
+            cycle.refresh_from_db()
+            transaction.on_commit(partial(queue_refresh, cycle.pk), robust=True)  # HR's first look finds its progress counted
+        if not bulk_runs.run_finish(run_id, attempt, done=cycle.opening_done):
+            raise bulk_runs.Superseded(run_id)  # resumed meanwhile: the newer attempt finishes it
     return cycle
 
 

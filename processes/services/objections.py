@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from workflow.engine import perform, start
 from workflow.errors import InvalidTransition, NotPermitted
+from workflow.locking import lock_documents
 
 from ..models import Assessment, Objection
 from ..rules import RATINGS
@@ -69,6 +70,10 @@ def objection_decide(*, objection: Objection, actor, outcome: str, reasons: str,
     errors.raise_any()
     data = {"outcome": outcome, "results_rating": results_rating, "behaviour_rating": behaviour_rating}
     with transaction.atomic():
+        # The assessment, then the objection (the one order of workflow.locking), before either
+        # is checked: a ratification of the unit at the same moment sees the result decided or
+        # not at all, never half.
+        lock_documents(Assessment(pk=objection.assessment_id), objection)
         decided = perform(objection, "decide", actor=actor, comment=reasons, data=data, origin=origin).document
         perform(decided.assessment, "resolve", actor=actor, comment=reasons, data={**data, "objection": decided.pk}, origin=origin)
     return decided

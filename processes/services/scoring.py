@@ -1,83 +1,25 @@
-"""Writes of scoring: evaluation periods, the rater's ratings, the forum's review, ratification.
+"""Writes of scoring: the rater's ratings, the forum's review, ratification.
 Statuses move only through the engine; these services orchestrate it in one transaction."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from org.models import Position
-from org.services import ReportingLineResolver
-from workflow.engine import UNCHANGED, edit, perform, start_many
+from workflow.engine import edit, perform
 from workflow.errors import NotPermitted
+from workflow.locking import lock_documents, lock_rows
 
 from .. import distribution
-from ..models import PERIODS, Assessment, Cycle, CycleMember, Evaluation, FeedbackRequest, Plan, UnitReview
+from ..flows.unit_review import pattern_checks
+from ..models import Assessment, Cycle, FeedbackRequest, Plan, UnitReview
 from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
 from .checks import Errors, require_role
 
 # The longest texts each command takes (the API and the pages refuse longer ones alike).
 NOTE_MAX = COMMENT_MAX = REASON_MAX = 5000
 JUSTIFICATION_MAX = 10000
-
-
-def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = None) -> tuple[Evaluation, int, int]:
-    """HR starts an evaluation period: one assessment per employee with an approved plan and
-    one review per unit, created once (a repeated call creates only what is missing). An edit of
-    the cycle: its lock serialises two starts, and it must be open."""
-    created: dict = {}
-
-    def change(flow) -> dict:
-        if period not in dict(PERIODS):
-            raise ValidationError({"period": [_("Choose Q1, Q2, Q3, Q4 or annual.")]})
-        if period != "annual" and flow.document.period_type != Cycle.PeriodType.QUARTERLY:
-            raise ValidationError({"period": [_("This cycle is evaluated annually only.")]})
-        locked = flow.document
-        evaluation, _new = Evaluation.objects.get_or_create(cycle=locked, period=period, defaults={"created_by": actor})
-        members = list(
-            CycleMember.objects.filter(cycle=locked, plan__revision__gt=0)
-            .select_related("employee", "rater", "raters_superior", "position", "unit", "cycle")
-        )
-        reviews = _create_reviews(locked, evaluation, {m.unit for m in members})
-        assessments = _create_assessments(locked, evaluation, members, reviews)
-        created.update(evaluation=evaluation, reviews=len(reviews["created"]), assessments=len(assessments))
-        if not (_new or reviews["created"] or assessments):
-            return UNCHANGED
-        return {"period": period, "unit_reviews": len(reviews["created"]), "assessments": len(assessments)}
-
-    edit(cycle, "start_evaluation", actor=actor, change=change, origin=origin)
-    return created["evaluation"], created["reviews"], created["assessments"]
-
-
-def _create_reviews(cycle, evaluation, units) -> dict:
-    existing = {r.unit_id: r for r in UnitReview.objects.filter(evaluation=evaluation)}
-    resolver = ReportingLineResolver(on=timezone.localdate())
-    leaders = dict(Position.objects.filter(unit__in=units, is_unit_leader=True).values_list("unit_id", "pk"))
-    new = []
-    for unit in sorted(units, key=lambda u: u.path):
-        if unit.pk in existing:
-            continue
-        leader_position = leaders.get(unit.pk)
-        setter_position = resolver.superior_of.get(leader_position) if leader_position else None
-        new.append(UnitReview(cycle=cycle, evaluation=evaluation, unit=unit, period=evaluation.period,
-                              predicate_setter_id=resolver.holder_of(setter_position),
-                              predicate_setter_position_id=setter_position))
-    new = start_many(new, data={"period": evaluation.period})
-    existing.update({r.unit_id: r for r in new})
-    return {"by_unit": existing, "created": new}
-
-
-def _create_assessments(cycle, evaluation, members, reviews) -> list[Assessment]:
-    existing = set(Assessment.objects.filter(evaluation=evaluation).values_list("member_id", flat=True))
-    new = [
-        Assessment(cycle=cycle, evaluation=evaluation, unit_review=reviews["by_unit"][m.unit_id], member=m,
-                   employee_id=m.employee_id, unit_id=m.unit_id, period=evaluation.period,
-                   is_unit_leader=bool(m.position and m.position.is_unit_leader and m.position.unit_id == m.unit_id))
-        for m in members if m.pk not in existing
-    ]
-    return start_many(new, data={"period": evaluation.period})
 
 
 def assessment_rate(*, assessment: Assessment, actor, ratings: dict, origin: dict | None = None) -> Assessment:
@@ -133,6 +75,11 @@ def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str,
     comment = errors.text("comment", comment, max_length=COMMENT_MAX)
     errors.raise_any()
     with transaction.atomic():
+        # The review, then its leaders' assessments in any state, locked before the submitted
+        # ones are read: a leader's submission in flight finishes first and is followed here, or
+        # waits and then reads the new predicate (AssessmentFlow.submit reads it after its lock).
+        lock_documents(review)
+        _lock_assessments(review, is_unit_leader=True)
         result = perform(review, "set_unit_predicate", actor=actor, comment=comment, data={"unit_predicate": unit_predicate}, origin=origin)
         leaders = Assessment.objects.filter(unit_review=review, is_unit_leader=True, status=Assessment.Status.SUBMITTED)
         for leader in leaders:
@@ -157,8 +104,7 @@ def board(review: UnitReview, *, viewer=None) -> dict:
     )
     scored = [a.predicate for a in assessments if a.predicate]
     counts = {p: scored.count(p) for p in ["very_good", "good", "needs_improvement", "poor", "very_poor"]}
-    pattern = review.cycle.rules["distribution"].get(review.unit_predicate, []) if review.unit_predicate else []
-    checks = distribution.check(pattern, scored) if review.unit_predicate else []
+    checks = pattern_checks(review, scored)  # the rule the approval applies, under its lock
     return {"assessments": assessments, "distribution": counts, "total": len(scored),
             "pattern": distribution.as_json(checks), "departures": [c.description for c in checks if not c.passes],
             "feedback": board_feedback(review, assessments, with_colleagues=viewer is None or is_forum(review, viewer))}
@@ -226,19 +172,19 @@ def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predica
 
 def unit_review_approve(*, review: UnitReview, actor, justification: str = "", origin=None) -> UnitReview:
     """The forum approves the unit's results and issues them (each assessment's objection window
-    opens). A departure from the distribution pattern needs a written justification."""
+    opens). A departure from the distribution pattern needs a written justification (a 400
+    naming the departures)."""
     _require_forum(review, actor)
     errors = Errors()
     justification = errors.text("justification", justification, max_length=JUSTIFICATION_MAX)
     errors.raise_any()
     with transaction.atomic():
-        departures = board(review)["departures"] if review.status == UnitReview.Status.SCORING else []
-        if departures and not justification:
-            raise ValidationError({"justification": [
-                _("The results depart from the distribution pattern (%(rules)s): justify the departure.") % {"rules": "; ".join(departures)}
-            ]})
-        result = perform(review, "approve", actor=actor, comment=justification,
-                         data={"justification": justification, "departures": departures}, origin=origin)
+        # The review, then its assessments, locked before anything is checked: the flow's
+        # ``approve`` decides the departures (and whether a justification is needed) from the
+        # predicates as they are issued, and its audit event records those.
+        lock_documents(review)
+        _lock_assessments(review)
+        result = perform(review, "approve", actor=actor, comment=justification, data={"justification": justification}, origin=origin)
         for assessment in Assessment.objects.filter(unit_review=review, status=Assessment.Status.SUBMITTED):
             perform(assessment, "issue", actor=actor, data={"unit_review": review.pk}, origin=origin)
     return result.document
@@ -251,10 +197,19 @@ def unit_review_ratify(*, review: UnitReview, actor, comment: str = "", origin=N
     comment = errors.text("comment", comment, max_length=COMMENT_MAX)
     errors.raise_any()
     with transaction.atomic():
+        # The review, then its assessments, locked before the guard counts the final ones: an
+        # objection decided at the same moment is either in (final) or refuses the ratification.
+        lock_documents(review)
+        _lock_assessments(review)
         result = perform(review, "ratify", actor=actor, comment=comment, origin=origin)
         for assessment in Assessment.objects.filter(unit_review=review, status=Assessment.Status.FINAL):
             perform(assessment, "ratify", actor=actor, data={"unit_review": review.pk}, origin=origin)
     return result.document
+
+
+def _lock_assessments(review: UnitReview, **filters) -> None:
+    """Lock the review's assessments (after the review: the order of workflow.locking)."""
+    list(lock_rows(Assessment.objects.filter(unit_review=review, **filters)).values_list("pk", flat=True))
 
 
 def approved_plan_members(cycle: Cycle):

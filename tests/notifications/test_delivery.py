@@ -344,3 +344,26 @@ def test_the_notification_list_costs_the_same_for_few_and_many(org, cycle, webho
     many_count, many_queries = measure()
     assert many_count == few_count + 20
     assert many_queries == few_queries
+
+
+def test_with_a_broker_the_sweep_leaves_a_retry_to_its_own_queued_task_until_it_is_overdue(
+    org, cycle, approved_chain, settings
+):
+    """A retry queued with its countdown is its own task's: the sweep queuing it again the moment
+    it is due would fill a busy queue with duplicates. Only a retry overdue by the hand-over grace
+    (its task was lost) is the sweep's."""
+    from celery import current_app
+
+    settings.KINERJA_HANDOVER_GRACE_SECONDS = 300
+    with time_machine.travel(T0, tick=False):
+        _plan, notification = undelivered_submission(org, cycle, approved_chain)
+    email = notification.deliveries.get(channel="email")
+    Delivery.objects.filter(pk=email.pk).update(attempts=1, next_attempt_at=T0 + 30 * SECONDS)
+    eager = current_app.conf.task_always_eager
+    try:
+        current_app.conf.task_always_eager = False
+        assert email.pk not in deliveries_due(now=T0 + 31 * SECONDS)  # due: its queued task takes it
+        assert email.pk in deliveries_due(now=T0 + (30 + 301) * SECONDS)  # overdue: that task was lost
+    finally:
+        current_app.conf.task_always_eager = eager
+    assert email.pk in deliveries_due(now=T0 + 31 * SECONDS)  # in-process, the sweep is the retry

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from processes.models import Assessment, Evaluation, UnitReview
+from processes.services.evaluations import evaluation_start
 from processes.services.scoring import (
     assessment_rate,
-    evaluation_start,
     unit_review_adjust,
     unit_review_approve,
     unit_review_ratify,

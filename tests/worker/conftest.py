@@ -86,13 +86,15 @@ class RedisServer:
 class Worker:
     """A `celery -A config worker` process, killed with SIGKILL when asked (a crash)."""
 
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log, self.process = env, log, None
+    def __init__(self, env: dict, log: Path, queues: list[str] | None = None):
+        self.env, self.log, self.process, self.queues = env, log, None, queues
 
     def start(self):
         self.log.write_text("")
+        # Without -Q a worker consumes every queue (CELERY_TASK_QUEUES); with it, only those.
+        only = ["-Q", ",".join(self.queues)] if self.queues else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1", *only,
              "--without-mingle", "--without-gossip", "--loglevel=INFO", f"--logfile={self.log}"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -188,8 +190,8 @@ def _reset_pools():
 def start_worker(worker_env, publish_to, tmp_path):
     workers = []
 
-    def start() -> Worker:
-        worker = Worker(worker_env, tmp_path / f"worker-{len(workers)}.log")
+    def start(queues: list[str] | None = None) -> Worker:
+        worker = Worker(worker_env, tmp_path / f"worker-{len(workers)}.log", queues)
         worker.start()
         workers.append(worker)
         return worker

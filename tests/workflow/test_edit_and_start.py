@@ -18,9 +18,10 @@ from django.utils import translation
 
 from notifications.models import Notification
 from processes.models import Assessment, MonthlyReport, Plan, PlanResult
+from processes.services.evaluations import evaluation_start
 from processes.services.plans import plan_update_content
 from processes.services.reports import evidence_add, report_update_realisations, reports_create
-from processes.services.scoring import assessment_rate, evaluation_start
+from processes.services.scoring import assessment_rate
 from workflow.engine import UNCHANGED, edit, perform
 from workflow.errors import Conflict, InvalidTransition, NotPermitted
 from workflow.models import AuditEvent, OpenTask

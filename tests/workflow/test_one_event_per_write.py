@@ -26,13 +26,13 @@ from org.delegations import delegation_create, delegation_end
 from org.models import Delegation
 from processes.models import Assessment, Cycle, CycleMember, FeedbackRequest, MonthlyReport, Objection, Plan, PlanResult, UnitReview
 from processes.services.cycles import cycle_create, cycle_open, cycle_populate
+from processes.services.evaluations import evaluation_start
 from processes.services.feedback import feedback_answer, feedback_invite
 from processes.services.objections import assessments_lapse, objection_decide, objection_explain, objection_file
 from processes.services.plans import plan_update_content
 from processes.services.reports import evidence_add, evidence_delete, report_update_realisations, reports_open_month
 from processes.services.scoring import (
     assessment_rate,
-    evaluation_start,
     unit_review_adjust,
     unit_review_approve,
     unit_review_ratify,

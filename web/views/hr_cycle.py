@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.request_origin import request_origin
 from processes import roles
-from processes.models import PERIODS, Assessment, Cycle, MonthlyReport, Objection, Plan, UnitReview
+from processes.models import PERIODS, Assessment, BulkRun, Cycle, MonthlyReport, Objection, Plan, UnitReview
 from processes.selectors import LIST_LIMIT, cycles_visible_to, forget_counts, late_reports, overdue_tasks
+from processes.services.bulk_runs import cycle_resume
 from processes.services.cycles import cycle_open
+from processes.services.evaluations import evaluation_start
 from processes.services.progress import max_age, progress_of, queue_refresh
-from processes.services.scoring import evaluation_start
 from workflow.engine import available_actions, perform
 
 from ..actions import attempt
@@ -86,6 +87,8 @@ def cycle_detail(request, pk: int):
                      _("Opening started: the plans are being created.")),
             "start_evaluation": (_start(request, cycle, started), _("The evaluation period has started.")),
             "close": (lambda: perform(cycle, "close", actor=request.user, origin=origin), _("The cycle is closed.")),
+            "resume": (lambda: cycle_resume(cycle=cycle, actor=request.user, origin=origin),
+                       _("The unfinished work is resumed.")),
         }
         if action not in calls:
             messages.error(request, _("Unknown action."))
@@ -118,7 +121,9 @@ def cycle_progress_refresh(request, pk: int):
 def _forms(request, cycle: Cycle) -> dict:
     actions = available_actions(cycle, request.user)
     periods = [(v, label) for v, label in PERIODS if cycle.period_type == Cycle.PeriodType.QUARTERLY or v == "annual"]
+    unfinished = list(BulkRun.objects.filter(cycle=cycle).exclude(status=BulkRun.Status.FINISHED).order_by("pk"))
     return {"actions": actions, "periods": periods, "may_start": cycle.status == Cycle.Status.OPEN,
+            "unfinished_runs": unfinished, "may_resume": bool(unfinished) or cycle.status == Cycle.Status.OPENING,
             "exports": {"xlsx": reverse("cycle-results-xlsx", args=[cycle.pk]), "csv": reverse("cycle-results-csv", args=[cycle.pk])}}
 
 
