@@ -38,3 +38,18 @@ def unavailable_response(request, message: str, *, retry_after: int = RETRY_AFTE
     response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def server_error(request) -> HttpResponse:
+    """Django's ``handler500``: an unreachable database met outside any view (a middleware
+    loading the session or the user) still answers 503 with Retry-After; anything else is a
+    plain 500, as JSON under /api/ (no template that reads the database either way)."""
+    import sys
+
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return unavailable_response(request, database_unavailable_message())
+    message = _("Something went wrong on our side; it has been logged. Please try again.")
+    if is_api(request):
+        return JsonResponse({"detail": message}, status=500)
+    return HttpResponse(render_to_string("503.html", {"message": message}), status=500)

@@ -14,3 +14,6 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("", include("web.urls")),
 ]
+
+# An unreachable database met outside a view is a 503, not a 500 (config/unavailable.py).
+handler500 = "config.unavailable.server_error"

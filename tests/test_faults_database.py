@@ -130,3 +130,36 @@ def test_a_retry_with_the_same_idempotency_key_replays_the_answer_given_after_th
     assert retry.json() == first.json() and retry.json()["status"] == "submitted"
     submits = AuditEvent.objects.filter(document_type=submittable_plan.document_type, document_id=submittable_plan.pk, action="submit")
     assert submits.count() == 1
+
+
+class DatabaseDownInMiddleware:
+    """A middleware that meets the unreachable database before any view runs (as the session or
+    authentication middleware would)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        raise OperationalError("connection refused")
+
+
+@pytest.mark.parametrize("path, json_answer", [("/api/v1/me/", True), ("/", False)])
+def test_an_unreachable_database_met_outside_any_view_is_a_503_with_retry_after(db, settings, path, json_answer):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_faults_database.DatabaseDownInMiddleware"]
+    response = Client(raise_request_exception=False).get(path)
+    assert response.status_code == 503 and response["Retry-After"]
+    assert (response["Content-Type"] == "application/json") is json_answer
+
+
+def test_any_other_error_outside_a_view_is_a_plain_500_that_reads_no_database(db, settings):
+    class Broken:
+        def __init__(self, get_response):
+            pass
+
+        def __call__(self, request):
+            raise RuntimeError("a bug")
+
+    with mock.patch("tests.test_faults_database.DatabaseDownInMiddleware", Broken):
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_faults_database.DatabaseDownInMiddleware"]
+        response = Client(raise_request_exception=False).get("/api/v1/me/")
+    assert response.status_code == 500 and response.json()["detail"]
