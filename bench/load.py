@@ -47,8 +47,11 @@ class Phase:
 
     def goodput(self, client_timeout: float) -> float:
         """2xx answers that came within the client's timeout (counted from the scheduled send, so
-        a wait for a free connection counts too), per second of offered load."""
-        return sum(1 for latency in self.ok_latencies if latency <= client_timeout) / self.seconds
+        a wait for a free connection counts too), per second from the first send to the last
+        answer: what the server sustained, never more than it answered (a backlog that drains
+        after the phase does not count as the phase's throughput)."""
+        good = sum(1 for latency in self.ok_latencies if latency <= client_timeout)
+        return good / max(self.elapsed, self.seconds) if self.elapsed else 0.0
 
     def percentile_ms(self, p: float) -> float:
         """Nearest-rank percentile of the answered requests' latencies, in ms."""
