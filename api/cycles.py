@@ -38,6 +38,8 @@ class CycleSerializer(serializers.ModelSerializer):
     period_type = serializers.CharField(required=False, default=Cycle.PeriodType.ANNUAL)
     units = serializers.PrimaryKeyRelatedField(many=True, queryset=Unit.objects.all())
     rule_set = serializers.PrimaryKeyRelatedField(queryset=RuleSet.objects.all(), required=False, allow_null=True)
+    # Decides objections where the rater has no superior in scope; none: the ratifying official.
+    deciding_official = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all(), required=False, allow_null=True)
     status = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     allowed_actions = serializers.SerializerMethodField()
@@ -45,7 +47,7 @@ class CycleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cycle
         fields = [
-            "id", "name", "year", "period_type", "units", "plan_deadline", "rule_set", "rules", "status",
+            "id", "name", "year", "period_type", "units", "plan_deadline", "rule_set", "deciding_official", "rules", "status",
             "status_display", "version", "opening_total", "opening_done", "opened_at", "created_at", "allowed_actions",
         ]
         read_only_fields = ["rules", "version", "opening_total", "opening_done", "opened_at", "created_at"]
@@ -112,7 +114,7 @@ class CycleViewSet(
         serializer.instance = cycle_create(
             actor=self.request.user, name=data["name"], year=data["year"], units=data["units"],
             plan_deadline=data["plan_deadline"], period_type=data.get("period_type", Cycle.PeriodType.ANNUAL),
-            rule_set=data.get("rule_set"), origin=request_origin(self.request),
+            rule_set=data.get("rule_set"), deciding_official=data.get("deciding_official"), origin=request_origin(self.request),
         )
 
     @extend_schema(request=None, responses=CycleSerializer)

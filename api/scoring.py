@@ -17,7 +17,7 @@ from processes.models import PERIODS, Assessment, UnitReview
 from processes.selectors import assessments_visible_to, unit_reviews_visible_to
 from processes.services.feedback import aggregate, feedback_invite, may_invite, may_see_aggregate, period_months, respondents
 from processes.services.public_feedback import summary as public_summary
-from processes.services.result_outputs import evaluation_document_pdf
+from processes.services.result_outputs import DOCUMENT_STATUSES, evaluation_document_pdf
 from processes.services.scoring import (
     assessment_rate,
     board,
@@ -156,10 +156,11 @@ class AssessmentViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
     def document(self, request, pk=None):
-        """The evaluation document (Dokumen Evaluasi Kinerja Pegawai) of a ratified result."""
+        """The evaluation document (Dokumen Evaluasi Kinerja Pegawai) of an issued result, marked
+        "not yet ratified" until it is ratified."""
         assessment = self.get_object()
-        if assessment.status != Assessment.Status.RATIFIED:
-            raise NotFound("The evaluation document exists once the result is ratified.")
+        if assessment.status not in DOCUMENT_STATUSES:
+            raise NotFound(_("The evaluation document exists once the calibration forum has issued the result."))
         response = HttpResponse(evaluation_document_pdf(assessment), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="evaluasi-{assessment.employee.nip}-{assessment.period}.pdf"'
         return response
@@ -241,10 +242,14 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         review = self.get_object()
         data = board(review, viewer=request.user)
         body = self.get_serializer(review).data
+        assessments = AssessmentSerializer(data["assessments"], many=True, context={"request": request}).data
+        for row in assessments:
+            if row["id"] in data["private"]:  # a rater reading the review: other employees' notes hidden
+                row["note"], row["behaviour_values"] = "", {}
         body.update({
-            "assessments": AssessmentSerializer(data["assessments"], many=True, context={"request": request}).data,
+            "assessments": assessments,
             "distribution": data["distribution"], "total": data["total"], "pattern": data["pattern"],
-            "departures": data["departures"], "feedback": data["feedback"],
+            "departures": data["departures"], "most_reading": data["most_reading"], "feedback": data["feedback"],
         })
         return Response(body)
 

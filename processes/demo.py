@@ -1,5 +1,8 @@
 """The demo organisation: a city's HR agency (BKPSDM) with two divisions, and an open cycle.
 
+The mayor (Wali Kota) stands above the regional secretary and is the cycle's deciding official:
+he decides the objections of those whom the regional secretary rates (the agency head).
+
 Built through the same CSV importer HR uses, and idempotent: running it again changes nothing.
 """
 
@@ -15,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from org.importer import COLUMNS, import_org
-from org.models import RoleAssignment, Unit
+from org.models import Employee, RoleAssignment, Unit
 
 from .models import Cycle, CycleRole
 from .services.cycles import cycle_create, cycle_open
@@ -24,8 +27,9 @@ DEMO_PASSWORD = "demo12345"  # demo only
 
 #  unit, name, kind, parent | position, title, superior, leader | nip, name, username
 ROWS = [
-    ("PEMKOT", "Pemerintah Kota Contoh", "government", "", "", "", "", "", "", "", ""),
-    ("SETDA", "Sekretariat Daerah", "agency", "PEMKOT", "SEKDA", "Sekretaris Daerah", "", "1",
+    ("PEMKOT", "Pemerintah Kota Contoh", "government", "", "WALIKOTA", "Wali Kota", "", "1",
+     "196805121994031002", "H. Ahmad Fauzi, S.H., M.M.", "walikota"),
+    ("SETDA", "Sekretariat Daerah", "agency", "PEMKOT", "SEKDA", "Sekretaris Daerah", "WALIKOTA", "1",
      "197003151995031001", "Ir. Hendra Wijaya, M.Si.", "sekda"),
     ("SETDA", "", "", "", "ORG-ANALIS", "Analis Kepegawaian Ahli Muda", "SEKDA", "",
      "198804122012122002", "Rina Marlina, S.Psi.", "hr"),
@@ -58,6 +62,7 @@ ROWS = [
 DEMO_LOGINS = [
     ("admin", "superuser"),
     ("hr", "HR of the agency (BKPSDM)"),
+    ("walikota", "mayor: decides the objections of those whom sekda rates (the cycle's deciding official)"),
     ("sekda", "regional secretary: rater of the agency head, ratifying official"),
     ("kepala", "head of the agency: rater of the two division heads"),
     ("kabid.a", "head of division A (Mutasi): rater of staf.a1-a3"),
@@ -109,7 +114,8 @@ def seed_demo(*, today: datetime.date | None = None) -> Cycle:
     if cycle is None:
         cycle = cycle_create(
             actor=hr, name=f"Kinerja BKPSDM {today.year}", year=today.year, units=[agency],
-            plan_deadline=demo_plan_deadline(today), origin={"channel": "system", "source": "seed_demo"},
+            plan_deadline=demo_plan_deadline(today), deciding_official=Employee.objects.get(user__username="walikota"),
+            origin={"channel": "system", "source": "seed_demo"},
         )
     for username in ("forum.1", "forum.2", "forum.3"):
         user = User.objects.get(username=username)

@@ -46,6 +46,7 @@ FORUM = "forum"
 RATIFYING_OFFICIAL = "ratifying_official"
 HR = "hr"
 INVITEE = "invitee"
+REVIEW_RATER = "review_rater"
 
 # A Q that matches nothing, and one that matches everything. (An empty ``Q()`` would not do for
 # the latter: OR-ed with another condition, Django drops it.)
@@ -354,6 +355,26 @@ class Invitee(Role):
         return Q(invitee_id=viewer.employee_id) if viewer.employee_id else NOTHING
 
 
+class ReviewRater(Role):
+    """On a unit review: a rater (in person or standing in) of someone whose assessment is in it.
+    It lets the rater read the distribution and the pattern while rating; no flow names it, so it
+    grants no action on the review."""
+
+    name, models = REVIEW_RATER, (UnitReview,)
+
+    def holds(self, user, document) -> Authorization | None:
+        if not _signed_in(user):
+            return None
+        rated = Assessment.objects.filter(unit_review=document).filter(RATER_ROLE.condition(Viewer(user), Assessment))
+        return Authorization(REVIEW_RATER) if rated.exists() else None
+
+    def condition(self, viewer: Viewer, model) -> Q:
+        if viewer.employee_id is None:
+            return NOTHING
+        rater = RATER_ROLE.condition(viewer, Assessment)
+        return Q(Exists(Assessment.objects.filter(rater, unit_review_id=OuterRef("pk"))))
+
+
 EMPLOYEE_ROLE = DocumentEmployee()
 RATER_ROLE = SeatRole(RATER, RATER_SEAT, MEMBER_DOCUMENTS)
 RATERS_SUPERIOR_ROLE = SeatRole(RATERS_SUPERIOR, RATERS_SUPERIOR_SEAT, MEMBER_DOCUMENTS)
@@ -362,12 +383,13 @@ FORUM_ROLE = ForumMember()
 RATIFYING_OFFICIAL_ROLE = RatifyingOfficial()
 HR_ROLE = HumanResources()
 INVITEE_ROLE = Invitee()
+REVIEW_RATER_ROLE = ReviewRater()
 
 # The roles a flow names in its actions, by name.
 ROLES: dict[str, Role] = {
     role.name: role for role in (
         EMPLOYEE_ROLE, RATER_ROLE, RATERS_SUPERIOR_ROLE, PREDICATE_SETTER_ROLE, FORUM_ROLE, RATIFYING_OFFICIAL_ROLE,
-        HR_ROLE, INVITEE_ROLE,
+        HR_ROLE, INVITEE_ROLE, REVIEW_RATER_ROLE,
     )
 }
 # Standing in for a seat's holder, each way alone (the seat roles above accept either).

@@ -16,6 +16,8 @@ RATINGS = ["above", "as_expected", "below"]
 EMPLOYEE_PREDICATES = ["very_good", "good", "needs_improvement", "poor", "very_poor"]
 UNIT_PREDICATES = ["outstanding", "good", "needs_improvement", "poor", "very_poor"]
 CORE_VALUES = ["service_orientation", "accountability", "competence", "harmony", "loyalty", "adaptability", "collaboration"]
+# "Sebagian besar" in the patterns: more than half of the unit, or more than any other predicate.
+MOST_READINGS = ["majority", "plurality"]
 DISTRIBUTION_OPS = ["most", "at_least_share", "at_most_share", "at_least_count", "at_most_count"]
 
 
@@ -55,6 +57,8 @@ DEFAULT_RULES = {
     "leader_results_rating": {
         "outstanding": "above", "good": "as_expected", "needs_improvement": "below", "poor": "below", "very_poor": "below",
     },
+    # How "most" (sebagian besar) in a pattern is read: "majority" (more than half) or "plurality".
+    "most_reading": "majority",
     # Guidance the forum sees and must justify departures from; not a hard block.
     "distribution": {
         "outstanding": [_rule("most", ["very_good"]), _rule("at_most_share", ["very_good"], 0.70)],
@@ -122,6 +126,8 @@ def validate_rules(data: dict) -> None:
     if not (isinstance(leader, dict) and set(leader) == set(UNIT_PREDICATES) and set(leader.values()) <= set(RATINGS)):
         errors["leader_results_rating"] = [_("A results rating is needed for each unit predicate.")]
     _validate_distribution(data.get("distribution"), errors)
+    if data.get("most_reading", "majority") not in MOST_READINGS:
+        errors["most_reading"] = [_("majority or plurality")]
     _validate_window(data.get("objection_window"), errors)
     _validate_evidence(data.get("evidence"), errors)
     if errors:

@@ -79,7 +79,7 @@ class Simulation:
             self.counts["assessments"] = Assessment.objects.filter(evaluation=evaluation).count()
         with self.step("forum review"):
             for review in UnitReview.objects.filter(evaluation=evaluation):
-                unit_review_approve(review=review, actor=hr, justification="Simulasi: sesuai rapat tim penilai kinerja")
+                unit_review_approve(review=review, actor=hr, justification="Simulasi: sesuai rapat forum kalibrasi kinerja")
         with self.step("objections and acceptance"):
             self._objections(evaluation)
         with self.step("ratification"):

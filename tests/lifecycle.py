@@ -56,5 +56,5 @@ def rate_all(evaluation, ratings: dict[int, tuple[str, str]] | None = None) -> N
         rate_and_submit(assessment, *ratings.get(assessment.employee_id, ("as_expected", "as_expected")))
 
 
-def issue_unit(review, forum_user, justification: str = "Sesuai hasil rapat tim penilai kinerja") -> UnitReview:
+def issue_unit(review, forum_user, justification: str = "Sesuai hasil rapat forum kalibrasi kinerja") -> UnitReview:
     return unit_review_approve(review=review, actor=forum_user, justification=justification)

@@ -19,7 +19,7 @@ User = get_user_model()
 
 STAFF = ["staf.a1", "staf.a2", "staf.a3", "staf.b1", "staf.b2", "staf.b3"]
 FORUM = ["forum.1", "forum.2", "forum.3"]
-DEMO_USERS = ["admin", "hr", "sekda", "kepala", "kabid.a", "kabid.b", *STAFF, *FORUM]
+DEMO_USERS = ["admin", "hr", "walikota", "sekda", "kepala", "kabid.a", "kabid.b", *STAFF, *FORUM]
 
 
 def seed(capture) -> str:
@@ -115,7 +115,8 @@ def test_the_division_head_rates_the_division_staff(demo):
 def test_the_agency_head_is_rated_by_the_regional_secretary(demo):
     line = member(demo, "kepala")
     assert line.rater.user.username == "sekda"
-    assert line.raters_superior is None
+    assert line.raters_superior.user.username == "walikota"  # the mayor decides the agency head's objection
+    assert demo.deciding_official.user.username == "walikota"
     assert member(demo, "kabid.a").raters_superior.user.username == "sekda"
 
 

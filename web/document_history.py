@@ -13,6 +13,7 @@ OTHER_ACTIONS = {
     "delete_evidence": _("Evidence removed"), "start_evaluation": _("Evaluation period started"),
     "remind": _("Reminder sent"), "remind_due": _("Due-day reminder sent"), "escalate": _("Escalated"),
     "correct_reporting_line": _("Reporting line corrected"), "adjust": _("Adjust"), "end": _("Ended"),
+    "resume_bulk_work": _("Bulk work resumed"), "assign_deciding_official": _("Deciding official assigned"),
 }
 
 

@@ -121,7 +121,9 @@ def pattern_checks(review: UnitReview, predicates: list[str]) -> list[distributi
     """Each rule of the distribution pattern of the unit's predicate, checked (none while it is unset)."""
     if not review.unit_predicate:
         return []
-    return distribution.check(review.cycle.rules["distribution"].get(review.unit_predicate, []), predicates)
+    rules = review.cycle.rules
+    return distribution.check(rules["distribution"].get(review.unit_predicate, []), predicates,
+                              most=rules.get("most_reading", "majority"))
 
 
 def forum_members(review: UnitReview) -> list[int]:

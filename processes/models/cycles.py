@@ -61,6 +61,16 @@ class Cycle(Document):
     opening_total = models.PositiveIntegerField(default=0)
     opening_done = models.PositiveIntegerField(default=0)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # Decides the objections of members whose rater has no superior in scope (PP 30/2019 art. 59:
+    # the Pejabat Pembina Kepegawaian or the official they designate). Empty: the cycle's
+    # ratifying official, where that official is not the rater (processes/services/cycles.py).
+    deciding_official = models.ForeignKey(
+        Employee, verbose_name=_("deciding official"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("decides objections where the rater has no superior in scope"),
+    )
+    # The agencies the scope covers (their ids, sorted, comma-joined), set by cycle_create: one
+    # cycle per agency, year and period type (processes.services.cycles._scope_key).
+    scope_key = models.CharField(max_length=500, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("cycle")
@@ -69,6 +79,7 @@ class Cycle(Document):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["draft", "opening", "open", "closed"]), name="cycle_status_valid"),
             models.CheckConstraint(condition=Q(period_type__in=["quarterly", "annual"]), name="cycle_period_type_valid"),
+            models.UniqueConstraint(fields=["scope_key", "year", "period_type"], name="cycle_one_per_scope_year_period"),
         ]
 
     def __str__(self) -> str:

@@ -19,8 +19,11 @@ MEMBER_DOCUMENT_READERS = (
     roles.RATIFYING_OFFICIAL_ROLE,
 )
 # Who sees a unit's review: the leader who sets the unit's predicate (or whoever stands in), the
-# forum of the unit or of a unit above it, the ratifying official and HR of the unit.
-UNIT_REVIEW_READERS = (roles.PREDICATE_SETTER_ROLE, roles.FORUM_ROLE, roles.RATIFYING_OFFICIAL_ROLE, roles.HR_ROLE)
+# forum of the unit or of a unit above it, the ratifying official, HR of the unit, and every rater
+# of someone in the review (the pattern while rating; other employees' notes stay hidden).
+UNIT_REVIEW_READERS = (
+    roles.PREDICATE_SETTER_ROLE, roles.FORUM_ROLE, roles.RATIFYING_OFFICIAL_ROLE, roles.HR_ROLE, roles.REVIEW_RATER_ROLE,
+)
 
 
 def _seat_condition(role, employee_id: int, prefix: str, viewer: Viewer | None) -> Q:

@@ -9,19 +9,19 @@ from typing import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org.models import Employee, Unit
 from org.services import ReportingLineResolver, is_hr_for, units_within
 from workflow.engine import perform, record, start, start_many
-from workflow.errors import NotPermitted
+from workflow.errors import Conflict, NotPermitted
 from workflow.flows import Notice
 from workflow.inbox import move_tasks
 
 from ..flows.base import RATER
-from ..models import Cycle, CycleMember, Plan, RuleSet
+from ..models import Cycle, CycleMember, CycleRole, Plan, RuleSet
 from ..rules import default_rules, validate_rules
 from . import bulk_runs
 from .checks import Errors
@@ -39,24 +39,104 @@ def cycle_create(
     plan_deadline: datetime.date,
     period_type: str = Cycle.PeriodType.ANNUAL,
     rule_set: RuleSet | None = None,
+    deciding_official: Employee | None = None,
     origin: dict | None = None,
 ) -> Cycle:
-    """Create a cycle in draft, with a copy of the rule set's data (the default one if none)."""
+    """Create a cycle in draft, with a copy of the rule set's data (the default one if none).
+
+    ``deciding_official`` decides the objections of members whose rater has no superior in scope
+    (``deciding_official_of``); none: the cycle's ratifying official, where that is not the rater."""
     units = list(units)
     if units and not is_hr_for(actor, units):
         raise NotPermitted(_("Only HR of these units may create a cycle for them."))
     name = _check_cycle(name=name, year=year, units=units, plan_deadline=plan_deadline, period_type=period_type)
+    if deciding_official is not None and not (deciding_official.is_active and deciding_official.user_id):
+        raise ValidationError({"deciding_official": [_("The deciding official must be an active employee with a user account.")]})
     rule_set = rule_set or RuleSet.objects.filter(is_default=True).first()
     rules = rule_set.data if rule_set else default_rules()
     validate_rules(rules)
-    with transaction.atomic():
-        cycle = Cycle(
-            name=name, year=year, period_type=period_type, plan_deadline=plan_deadline, rules=rules,
-            rule_set=rule_set, created_by=actor,
-        )
-        start(cycle, actor=actor, data={"name": name, "year": year, "units": [u.pk for u in units]}, origin=origin)
-        cycle.units.set(units)
+    _refuse_overlap(_overlapping_cycle(year=year, period_type=period_type, units=units))
+    cycle = Cycle(
+        name=name, year=year, period_type=period_type, plan_deadline=plan_deadline, rules=rules,
+        rule_set=rule_set, created_by=actor, scope_key=_scope_key(units), deciding_official=deciding_official,
+    )
+    try:
+        with transaction.atomic():
+            start(cycle, actor=actor, data={"name": name, "year": year, "units": [u.pk for u in units],
+                                            "deciding_official": deciding_official.pk if deciding_official else None},
+                  origin=origin)
+            cycle.units.set(units)
+    except IntegrityError:
+        # A concurrent creation of the same scope won the constraint after our check.
+        existing = Cycle.objects.filter(scope_key=cycle.scope_key, year=year, period_type=period_type).first()
+        if existing is None:
+            raise
+        _refuse_overlap(existing)
     return cycle
+
+
+def _agencies_of(units: list[Unit]) -> list[Unit]:
+    """Each unit's agency: the nearest unit of kind "agency" at or above it; a unit above every
+    agency (the government) stands for itself."""
+    codes = {code for unit in units for code in unit.path.strip("/").split("/")}
+    agencies = {a.code: a for a in Unit.objects.filter(code__in=codes, kind=Unit.Kind.AGENCY)}
+    found = {}
+    for unit in units:
+        chain = unit.path.strip("/").split("/")
+        agency = next((agencies[code] for code in reversed(chain) if code in agencies), unit)
+        found[agency.pk] = agency
+    return list(found.values())
+
+
+def _scope_key(units: list[Unit]) -> str:
+    return ",".join(str(pk) for pk in sorted(a.pk for a in _agencies_of(units)))
+
+
+def _overlapping_cycle(*, year: int, period_type: str, units: list[Unit]) -> Cycle | None:
+    """A cycle of the same year and period type whose scope shares an employee with ``units``'
+    agencies (one contains the other), or None."""
+    paths = [a.path for a in _agencies_of(units)]
+    for other in Cycle.objects.filter(year=year, period_type=period_type).prefetch_related("units"):
+        other_paths = [a.path for a in _agencies_of(list(other.units.all()))]
+        if any(p.startswith(q) or q.startswith(p) for p in paths for q in other_paths):
+            return other
+    return None
+
+
+def _refuse_overlap(existing: Cycle | None) -> None:
+    if existing is not None:
+        raise Conflict(
+            _("The cycle “%(name)s” already covers this agency for %(year)s (%(period)s): one cycle per "
+              "agency, year and period type.")
+            % {"name": existing.name, "year": existing.year, "period": existing.get_period_type_display()},
+            status=existing.status,
+        )
+
+
+def deciding_official_of(cycle: Cycle) -> Employee | None:
+    """Who decides objections where the rater has no superior in scope: the official the cycle
+    names, or else its ratifying official (the first assigned) if that official is an employee."""
+    if cycle.deciding_official_id:
+        return Employee.objects.filter(pk=cycle.deciding_official_id, is_active=True).first()
+    ratifying = (CycleRole.objects.filter(cycle_id=cycle.pk, role=CycleRole.Role.RATIFYING_OFFICIAL)
+                 .order_by("pk").values_list("user_id", flat=True))
+    for user_id in ratifying:
+        official = Employee.objects.filter(user_id=user_id, is_active=True).first()
+        if official is not None:
+            return official
+    return None
+
+
+def raters_superior_for(*, employee_id: int, rater_id: int | None, raters_superior_id: int | None,
+                        deciding: Employee | None) -> tuple[int | None, int | None] | None:
+    """The (employee, position) who holds the rater's superior's seat when the reporting line
+    gives none: the cycle's deciding official, unless they are the rater or the employee. None:
+    the line's own superior stands (or nobody can be found)."""
+    if raters_superior_id is not None or rater_id is None or deciding is None:
+        return None
+    if deciding.pk in (rater_id, employee_id):
+        return None
+    return deciding.pk, deciding.position_id
 
 
 YEARS = (2000, 2100)
@@ -147,17 +227,24 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
         CycleMember.objects.filter(cycle=cycle, employee_id__in=[row[0] for row in rows]).values_list("employee_id", flat=True)
     )
     members = []
+    deciding = deciding_official_of(cycle)
     for employee_id, position_id, unit_id, _user_id in rows:
         if employee_id in existing:
             continue
         line = resolver.resolve(position_id)
         superior_position = resolver.superior_of.get(position_id)
+        superior_id = line.raters_superior_id
+        superior_position_id = resolver.superior_of.get(superior_position) if superior_position else None
+        # A rater with no superior in scope (the agency head's rater): the cycle's deciding official.
+        fallback = raters_superior_for(employee_id=employee_id, rater_id=line.rater_id, raters_superior_id=superior_id,
+                                       deciding=deciding)
+        if fallback is not None:
+            superior_id, superior_position_id = fallback
         members.append(
             CycleMember(
                 cycle=cycle, employee_id=employee_id, unit_id=unit_id, position_id=position_id,
                 rater_id=line.rater_id, rater_position_id=superior_position,
-                raters_superior_id=line.raters_superior_id,
-                raters_superior_position_id=resolver.superior_of.get(superior_position) if superior_position else None,
+                raters_superior_id=superior_id, raters_superior_position_id=superior_position_id,
             )
         )
     if not members:
@@ -188,6 +275,10 @@ def member_correct_reporting_line(
         raise NotPermitted(_("Only HR of the employee's unit may correct the reporting line."))
     if rater is not None and rater.pk == member.employee_id:
         raise ValidationError({"rater": [_("An employee cannot rate themselves.")]})
+    if raters_superior is None and rater is not None:  # no superior named: the cycle's deciding official
+        deciding = deciding_official_of(member.cycle)
+        if raters_superior_for(employee_id=member.employee_id, rater_id=rater.pk, raters_superior_id=None, deciding=deciding):
+            raters_superior = deciding
 
     def change(locked: CycleMember) -> dict:
         before = {"rater": locked.rater_id, "raters_superior": locked.raters_superior_id}

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow.engine import perform, start
+from workflow.engine import perform, record, start
 from workflow.errors import InvalidTransition, NotPermitted
 from workflow.locking import lock_documents
 
-from ..models import Assessment, Objection
+from ..models import Assessment, CycleMember, Objection
 from ..rules import RATINGS
 from .checks import Errors, require_role
+from .cycles import deciding_official_of, raters_superior_for
 
 # The longest texts an objection takes (the API and the pages refuse longer ones alike).
 TEXT_MAX = 10000
@@ -27,8 +29,13 @@ def objection_file(*, assessment: Assessment, actor, reasons: str, origin: dict 
     reasons = errors.text("reasons", reasons, max_length=TEXT_MAX, required=_("Give the reasons for the objection."))
     errors.raise_any()
     with transaction.atomic():
+        seat = _decider_seat(assessment.member)  # refused before anything moves
+        # The assessment, then its member (the order of every transition): the seat is taken after.
         assessment = perform(assessment, "object", actor=actor, comment=reasons, origin=origin).document
         member = assessment.member
+        if seat is not None:
+            _take_seat(member, seat, actor=actor, origin=origin)
+            member.refresh_from_db()
         objection = Objection(
             assessment=assessment, cycle_id=assessment.cycle_id, member=member, employee_id=assessment.employee_id,
             decider=member.raters_superior, decider_position_id=member.raters_superior_position_id, reasons=reasons,
@@ -39,6 +46,32 @@ def objection_file(*, assessment: Assessment, actor, reasons: str, origin: dict 
         objection.cycle = assessment.cycle
         start(objection, actor=actor, role="employee", action="create", comment=reasons, data={"assessment": assessment.pk}, origin=origin)
     return objection
+
+
+def _decider_seat(member: CycleMember) -> tuple[int, int | None] | None:
+    """Somebody must be able to decide the objection: the rater's superior kept on the member (None
+    returned) or, where the rater has none in scope, the cycle's deciding official (named, or its
+    ratifying official), whose seat is returned to be taken. Nobody: the objection is refused."""
+    if member.raters_superior_id is not None:
+        return None
+    deciding = deciding_official_of(member.cycle)
+    seat = raters_superior_for(employee_id=member.employee_id, rater_id=member.rater_id, raters_superior_id=None,
+                               deciding=deciding)
+    if seat is None:
+        raise ValidationError(_("Nobody can decide an objection to this result: the rater has no superior and the cycle "
+                                "names no deciding official. Ask HR to name one."))
+    return seat
+
+
+def _take_seat(member: CycleMember, seat: tuple[int, int | None], *, actor, origin: dict | None) -> None:
+    """The deciding official takes the rater's superior's seat on the member (audited)."""
+
+    def change(locked: CycleMember) -> dict:
+        locked.raters_superior_id, locked.raters_superior_position_id = seat
+        locked.save(update_fields=["raters_superior", "raters_superior_position"])
+        return {"raters_superior": seat[0], "reason": "deciding_official"}
+
+    record(member, "assign_deciding_official", actor=actor, change=change, origin=origin)
 
 
 def objection_explain(*, objection: Objection, actor, explanation: str, origin: dict | None = None) -> Objection:

@@ -18,6 +18,15 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from ..models import Assessment
 
+# Written in both languages whatever the reader's: the document is shared and printed. Kept in
+# the PDF's metadata (subject) as well as on its first line.
+NOT_RATIFIED_MARK = "Belum ditetapkan / Not yet ratified"
+RATIFIED_MARK = "Ditetapkan / Ratified"
+# From the forum's approval (issued) the result is a document the employee may object to.
+DOCUMENT_STATUSES = (
+    Assessment.Status.ISSUED, Assessment.Status.OBJECTED, Assessment.Status.FINAL, Assessment.Status.RATIFIED,
+)
+
 PERIOD_LABELS = {"Q1": "Triwulan I / Q1", "Q2": "Triwulan II / Q2", "Q3": "Triwulan III / Q3", "Q4": "Triwulan IV / Q4"}
 
 
@@ -44,12 +53,17 @@ def _person(employee) -> str:
 
 def evaluation_document_pdf(assessment: Assessment) -> bytes:
     """Dokumen Evaluasi Kinerja Pegawai: period, employee, rater, rater's superior, unit
-    predicate, employee predicate, notes."""
+    predicate, employee predicate, notes. Available from the issue of the result (the objection
+    window runs from it), marked "not yet ratified" until the ratifying official ratifies."""
+    if assessment.status not in DOCUMENT_STATUSES:
+        raise ValueError(assessment.status)
+    ratified = assessment.status == Assessment.Status.RATIFIED
+    mark = RATIFIED_MARK if ratified else NOT_RATIFIED_MARK
     member = assessment.member
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
-                            title=_("Employee Performance Evaluation Document"))
+                            title=_("Employee Performance Evaluation Document"), subject=mark)
     rows = [
         [_("Period"), _period(assessment)],
         [_("Employee"), _person(assessment.employee)],
@@ -62,7 +76,7 @@ def evaluation_document_pdf(assessment: Assessment) -> bytes:
         [_("Behaviour rating"), assessment.get_behaviour_rating_display()],
         [_("Employee predicate"), assessment.get_predicate_display()],
         [_("Notes"), Paragraph(assessment.note or "-", styles["BodyText"])],
-        [_("Ratified"), timezone.localtime(assessment.updated_at).strftime("%Y-%m-%d %H:%M")],
+        [_("Ratified"), timezone.localtime(assessment.updated_at).strftime("%Y-%m-%d %H:%M") if ratified else mark],
     ]
     table = Table(rows, colWidths=[5 * cm, 12 * cm])
     table.setStyle(TableStyle([
@@ -73,6 +87,7 @@ def evaluation_document_pdf(assessment: Assessment) -> bytes:
     doc.build([
         Paragraph(_("Employee Performance Evaluation Document"), styles["Title"]),
         Paragraph(f"{assessment.cycle.name}", styles["Heading2"]),
+        Paragraph(mark.upper(), styles["Heading3"] if ratified else styles["Heading1"]),
         Spacer(1, 0.5 * cm),
         table,
     ])
@@ -115,4 +130,7 @@ def results_xlsx(results) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["evaluation_document_pdf", "results_csv", "results_xlsx", "ratified_results"]
+__all__ = [
+    "DOCUMENT_STATUSES", "NOT_RATIFIED_MARK", "RATIFIED_MARK", "evaluation_document_pdf", "results_csv", "results_xlsx",
+    "ratified_results",
+]

@@ -107,7 +107,20 @@ def board(review: UnitReview, *, viewer=None) -> dict:
     checks = pattern_checks(review, scored)  # the rule the approval applies, under its lock
     return {"assessments": assessments, "distribution": counts, "total": len(scored),
             "pattern": distribution.as_json(checks), "departures": [c.description for c in checks if not c.passes],
+            "most_reading": review.cycle.rules.get("most_reading", "majority"),
+            "private": _private_assessments(assessments, viewer),
             "feedback": board_feedback(review, assessments, with_colleagues=viewer is None or is_forum(review, viewer))}
+
+
+def _private_assessments(assessments: list[Assessment], viewer) -> set[int]:
+    """The assessments on the board whose notes the viewer may not read: a rater who sees the
+    review for their ratees' sake reads the others' ratings and predicates, never their notes."""
+    if viewer is None or viewer.is_superuser:
+        return set()
+    from ..selectors import assessments_visible_to
+
+    ids = [a.pk for a in assessments]
+    return set(ids) - set(assessments_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def is_forum(review: UnitReview, user) -> bool:

@@ -73,11 +73,12 @@ def test_only_the_ratifying_official_ratifies(org, cycle):
     assert division.status == "issued"
 
 
-def test_the_evaluation_document_is_a_pdf_for_the_employee_and_hr_once_ratified(org, cycle):
+def test_the_evaluation_document_is_a_pdf_for_the_employee_and_hr_and_ratified_once_ratified(org, cycle):
     evaluation = issued_evaluation(org, cycle)
     finalise(evaluation)
     assessment = Assessment.objects.get(evaluation=evaluation, employee=org.employee)
-    assert english(org.employee.user).get(assessment_url(assessment, "document")).status_code == 404  # final, not ratified
+    before = english(org.employee.user).get(assessment_url(assessment, "document"))
+    assert before.status_code == 200 and b"Not yet ratified" in before.content  # final, not ratified
     unit_review_ratify(review=reviews(evaluation)[org.division.pk], actor=ratifier_of(cycle))
     for user in (org.employee.user, org.hr):
         response = english(user).get(assessment_url(assessment, "document"))

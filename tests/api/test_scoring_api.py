@@ -242,10 +242,10 @@ def test_approving_a_departure_from_the_pattern_needs_a_justification_and_issues
     review = review_of(evaluation, org.division)
     with at(1, 5, 2027):
         refused = post(org.forum_member, review_url(review, "approve"), {"justification": " "})
-        approved = post(org.forum_member, review_url(review, "approve"), {"justification": "Sesuai rapat tim penilai"})
+        approved = post(org.forum_member, review_url(review, "approve"), {"justification": "Sesuai rapat forum kalibrasi"})
     assert refused.status_code == 400 and "distribution pattern" in refused.json()["errors"]["justification"][0]
     assert (approved.status_code, approved.json()["status"], approved.json()["justification"]) == (
-        200, "issued", "Sesuai rapat tim penilai"
+        200, "issued", "Sesuai rapat forum kalibrasi"
     )
     issued = Assessment.objects.filter(unit_review=review)
     assert {(a.status, a.objection_deadline) for a in issued} == {("issued", datetime.date(2027, 1, 19))}

@@ -1,4 +1,4 @@
-"""The forum (tim penilai kinerja) in the browser: the division's board with the distribution of
+"""The calibration forum (forum kalibrasi kinerja) in the browser: the division's board with the distribution of
 predicates and the pattern for the unit's predicate; one predicate adjusted with a reason, then
 the unit approved with a justification, which issues the assessments."""
 
@@ -80,16 +80,16 @@ def test_the_forum_adjusts_a_predicate_and_approves_the_unit_which_issues_the_re
     assert "follow the distribution pattern" in page.locator("#approve").inner_text()
 
     # Approved with a justification: the unit's results are issued.
-    page.fill("#justification", "Sesuai hasil rapat tim penilai kinerja tanggal 20 Januari.")
+    page.fill("#justification", "Sesuai hasil rapat forum kalibrasi kinerja tanggal 20 Januari.")
     click_and_wait(page, page.locator("#approve").get_by_role("button", name="Approve"))
     assert page.locator(".messages li.success").inner_text() == "The unit's results are approved and issued to the employees."
     review.refresh_from_db()
     assert review.status == UnitReview.Status.ISSUED
-    assert review.justification == "Sesuai hasil rapat tim penilai kinerja tanggal 20 Januari."
+    assert review.justification == "Sesuai hasil rapat forum kalibrasi kinerja tanggal 20 Januari."
     issued = Assessment.objects.filter(unit_review=review)
     assert {a.status for a in issued} == {Assessment.Status.ISSUED}
     assert all(a.issued_at and a.objection_deadline for a in issued)
     assert sorted(a.predicate for a in issued) == ["good", "good", "needs_improvement"]
     assert page.locator("#approve").count() == 0 and page.locator(f"#assessment-{adjusted.pk} details").count() == 0
     assert page.locator("p .badge.issued").inner_text() == "Results issued"
-    assert "Sesuai hasil rapat tim penilai kinerja" in page.locator("main").inner_text()
+    assert "Sesuai hasil rapat forum kalibrasi kinerja" in page.locator("main").inner_text()

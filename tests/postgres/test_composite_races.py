@@ -173,8 +173,8 @@ def quarterly(org, django_capture_on_commit_callbacks) -> Cycle:
     return _year(org, django_capture_on_commit_callbacks, name="Kinerja 2027")
 
 
-def _year(org, capture, *, name: str) -> Cycle:
-    cycle = cycle_create(actor=org.hr, name=name, year=2027, units=[org.agency], plan_deadline=datetime.date(2027, 1, 31),
+def _year(org, capture, *, name: str, year: int = 2027) -> Cycle:
+    cycle = cycle_create(actor=org.hr, name=name, year=year, units=[org.agency], plan_deadline=datetime.date(year, 1, 31),
                          period_type=Cycle.PeriodType.QUARTERLY)
     CycleRole.objects.create(cycle=cycle, user=org.forum_member, role=CycleRole.Role.FORUM_MEMBER, unit=org.agency)
     CycleRole.objects.create(cycle=cycle, user=org.sekda.user, role=CycleRole.Role.RATIFYING_OFFICIAL, unit=org.agency)
@@ -397,7 +397,8 @@ def _ratify_everything(cycle, org, period: str = "annual") -> None:
 def test_closing_a_cycle_racing_the_start_of_an_evaluation_period_either_closes_or_starts(org, django_capture_on_commit_callbacks):
     hr_closing, hr_starting = client_for(org.hr), client_for(org.hr)
     for round_ in range(ROUNDS):
-        cycle = _year(org, django_capture_on_commit_callbacks, name=f"Kinerja 2027 ({round_})")
+        # one cycle per agency, year and period type: each round its own year
+        cycle = _year(org, django_capture_on_commit_callbacks, name=f"Kinerja {2027 + round_}", year=2027 + round_)
         _ratify_everything(cycle, org)
 
         closing, starting = statuses(race(

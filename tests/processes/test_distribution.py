@@ -54,9 +54,12 @@ def test_a_departing_set_fails_exactly_the_rule_it_departs_from(unit_predicate, 
     assert passes(unit_predicate, departing) == expected
 
 
-def test_most_is_the_largest_group_not_a_majority_and_fails_when_another_has_more():
+def test_most_is_a_majority_by_default_and_the_largest_group_only_under_the_plurality_reading():
     assert passes("outstanding", of(very_good=2, good=3)) == [False, True]
-    assert passes("good", of(good=2, very_good=1, needs_improvement=1, poor=1)) == [True, True, True]  # 40% is the most
+    assert passes("good", of(good=2, very_good=1, needs_improvement=1, poor=1)) == [False, True, True]  # 40% is not most
+    plurality = distribution.check(DEFAULT_RULES["distribution"]["good"], of(good=2, very_good=1, needs_improvement=1, poor=1),
+                                   most="plurality")
+    assert [c.passes for c in plurality] == [True, True, True]  # 40% is the largest group
 
 
 @pytest.mark.parametrize(

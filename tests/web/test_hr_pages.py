@@ -246,3 +246,15 @@ def test_hr_issues_a_public_link_prints_its_qr_code_and_revokes_it(org):
     hr.post("/hr/public-links/", {"action": "revoke", "link": link.pk})
     link.refresh_from_db()
     assert link.revoked_at is not None and hr.get(f"/hr/public-links/{link.pk}/print/").status_code == 404
+
+
+def test_hr_names_the_deciding_official_of_a_cycle_by_nip_and_an_unknown_nip_is_shown_in_place(org):
+    hr = browser(org.hr)
+    fields = {"name": "Kinerja 2027", "year": 2027, "period_type": "annual", "units": [org.agency.pk],
+              "plan_deadline": "2027-01-31"}
+    unknown = hr.post("/hr/cycles/", {**fields, "deciding_official": "199001012020011999"})
+    assert unknown.status_code == 400 and Cycle.objects.count() == 0
+    assert "No employee has this NIP." in section(unknown.text, "create")
+    created = hr.post("/hr/cycles/", {**fields, "deciding_official": org.sekda.nip})
+    assert created.status_code == 302
+    assert Cycle.objects.get().deciding_official == org.sekda

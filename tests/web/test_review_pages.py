@@ -155,10 +155,10 @@ def test_approving_a_departure_needs_a_justification_shown_in_place_then_issues(
     assert "depart from the distribution pattern" in section.split('class="errorlist"')[1]
     review.refresh_from_db()
     assert review.status == "scoring"
-    approved = forum.post(url(review), {"action": "approve", "justification": "Sesuai rapat tim penilai"}, follow=True)
+    approved = forum.post(url(review), {"action": "approve", "justification": "Sesuai rapat forum kalibrasi"}, follow=True)
     assert "issued to the employees" in approved.text
     review.refresh_from_db()
-    assert (review.status, review.justification) == ("issued", "Sesuai rapat tim penilai")
+    assert (review.status, review.justification) == ("issued", "Sesuai rapat forum kalibrasi")
     assert set(Assessment.objects.filter(unit_review=review).values_list("status", flat=True)) == {"issued"}
     assert 'value="approve"' not in approved.text and 'value="adjust"' not in approved.text
 

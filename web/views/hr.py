@@ -98,7 +98,7 @@ def cycles(request):
             def create():
                 created["cycle"] = cycle_create(actor=request.user, name=data["name"], year=data["year"], units=data["units"],
                                                 plan_deadline=data["plan_deadline"], period_type=data["period_type"],
-                                                origin=request_origin(request))
+                                                deciding_official=data.get("deciding_official"), origin=request_origin(request))
 
             errors, status = run_service(request, create, success=_("The cycle is created. Open it to create the plans."))
             if errors is None:

@@ -145,7 +145,7 @@ def board_context(request, review: UnitReview, form_state: dict) -> dict:
     public_unit = public.get("unit")
     return {
         "review": review, "rows": rows, "total": total, "distribution": distribution, "pattern": pattern,
-        "departures": data["departures"], "public_unit": public_unit,
+        "departures": data["departures"], "most_reading": data["most_reading"], "public_unit": public_unit,
         "public_unit_bars": _public_bars(public_unit),
         "actions": actions, "may_adjust": may_adjust, "may_ratify": "ratify" in actions and statuses and not pending_final,
         "pending_final": pending_final, "predicates": Assessment.Predicate.choices,

@@ -111,7 +111,7 @@ def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, g
         "employee_buttons": buttons(a, allowed, ("accept",)),
         "can_object": "object" in allowed and (a.objection_deadline is None or today <= a.objection_deadline),
         "objection": Objection.objects.filter(assessment=a).first(),
-        "document_url": f"/api/v1/assessments/{a.pk}/document/" if a.status == Assessment.Status.RATIFIED else "",
+        "document_url": f"/api/v1/assessments/{a.pk}/document/" if a.status in RESULT_SHOWN else "",
         "public": {"unit": public_summary(unit_id=a.unit_id, months=months),
                    "employee": public_summary(employee_id=a.employee_id, months=months)},
         "months": f"{months[0]} – {months[-1]}",
