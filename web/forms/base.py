@@ -115,3 +115,18 @@ def run_service(request: HttpRequest, call: Callable[[], object], *, success: st
 def form_errors(form: forms.Form) -> dict[str, list[str]]:
     """A form's own (parsing) errors as a service's would be given: by field."""
     return {field: [str(m) for m in found] for field, found in form.errors.items()}
+
+
+def place_errors(errors: dict, places: dict) -> list:
+    """Put a service's errors (keyed ``results[0].title`` and the like) on the form fields that
+    ``places`` maps each key to ((form, field name or None for the form)); the errors no field
+    takes are returned, for the page's general message."""
+    general = []
+    for key, found in errors.items():
+        form, field = places.get(key, (None, None))
+        if form is None:
+            general.extend(found)
+            continue
+        for message in found:
+            form.add_error(field, message)
+    return general

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_lazy
 from processes.models import Indicator, PlanResult
 from processes.services.plans import DESCRIPTION_MAX, TARGET_MAX, TITLE_MAX
 
-from .base import CommandForm, OpenChoiceField, TextField
+from .base import CommandForm, OpenChoiceField, TextField, place_errors
 
 # Bounds of the parsing only (a formset never builds more forms than this); the service's own
 # limits (MAX_RESULTS, MAX_INDICATORS) are lower and say so in words.
@@ -122,15 +122,7 @@ class BaseResultFormSet(forms.BaseFormSet):
                 at = f"{where}.indicators[{position}]"
                 places[at] = (indicator, None)
                 places.update({f"{at}.{name}": (indicator, name) for name in indicator.fields})
-        general = []
-        for key, found in errors.items():
-            form, field = places.get(key, (None, None))
-            if form is None:
-                general.extend(found)
-                continue
-            for message in found:
-                form.add_error(field, message)
-        return general
+        return place_errors(errors, places)
 
 
 ResultFormSet = forms.formset_factory(ResultForm, formset=BaseResultFormSet, extra=0, max_num=FORMS_MAX, absolute_max=FORMS_MAX)

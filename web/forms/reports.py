@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from processes.models import Indicator, MonthlyReport
 from processes.services.reports import NAME_MAX, NOTE_MAX, URL_MAX, VALUE_MAX
 
-from .base import CommandForm, IdField, TextField
+from .base import CommandForm, IdField, TextField, place_errors
 
 FORMS_MAX = 500  # a bound of the parsing only: a plan has far fewer indicators
 
@@ -67,15 +67,7 @@ class BaseRealisationFormSet(forms.BaseFormSet):
         for index, form in enumerate(self.sent):
             places[f"realisations[{index}]"] = places[f"realisations[{index}].indicator"] = (form, None)
             places.update({f"realisations[{index}].{name}": (form, name) for name in ("value", "note")})
-        general = []
-        for key, found in errors.items():
-            form, field = places.get(key, (None, None))
-            if form is None:
-                general.extend(found)
-                continue
-            for message in found:
-                form.add_error(field, message)
-        return general
+        return place_errors(errors, places)
 
 
 RealisationFormSet = forms.formset_factory(
