@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from config.request_origin import request_origin
 from org.models import Employee, Unit
 from org.services import hr_scope_units
 from processes.models import PublicFeedbackLink
@@ -51,10 +52,10 @@ class PublicLinkViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = link_issue(actor=self.request.user, unit=serializer.validated_data.get("unit"),
-                                         employee=serializer.validated_data.get("employee"))
+                                         employee=serializer.validated_data.get("employee"), origin=request_origin(self.request))
 
     def destroy(self, request, *args, **kwargs):
-        link_revoke(link=self.get_object(), actor=request.user)
+        link_revoke(link=self.get_object(), actor=request.user, origin=request_origin(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={(200, "image/svg+xml"): bytes})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflow import engine
@@ -67,6 +66,3 @@ def deliveries_resend(*, ids: list[int] | None = None, failed_since: datetime.da
     refused.extend(f"{pk}: {_('no such delivery')}" for pk in sorted(set(ids or []) - found))
     return resent, refused
 
-
-def failed_since_default() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(days=1)

@@ -57,7 +57,7 @@ def delegation_create(*, actor, delegate: Employee, start: datetime.date, end: d
         delegation = Delegation.objects.create(delegator=delegator, delegate=delegate, start=start, end=end,
                                                reason=reason, created_by=actor)
         values = snapshot(delegation, FIELDS)
-        record(delegation, "create", actor=actor, comment=reason, origin=origin,
+        record(delegation, "create", actor=actor, comment=reason, origin=origin, created=True,
                data={"changes": {name: [None, value] for name, value in values.items()}},
                notices=[Notice(delegate.user_id, "delegation.started", {
                    "delegator": delegator.name, "start": start.isoformat(), "end": end.isoformat(), "reason": reason,

@@ -321,7 +321,7 @@ def role_grant(*, actor, user, unit: Unit, role: str = RoleAssignment.Role.HR,
     _raise(errors)
     with transaction.atomic():
         assignment = RoleAssignment.objects.create(user=user, role=role, unit=unit)
-        record(assignment, "grant", actor=actor, origin=origin, data=created(assignment, ROLE_FIELDS),
+        record(assignment, "grant", actor=actor, origin=origin, created=True, data=created(assignment, ROLE_FIELDS),
                notices=[Notice(user.pk, "role.granted", {"role": str(assignment.get_role_display()), "unit": unit.name})])
     return assignment
 
@@ -369,7 +369,7 @@ def acting_create(*, actor, employee: Employee, position: Position, kind: str, s
     _raise(errors)
     with transaction.atomic():
         assignment = ActingAssignment.objects.create(employee=employee, position=position, kind=kind, start=start, end=end)
-        record(assignment, "create", actor=actor, origin=origin, data=created(assignment, ACTING_FIELDS), notices=[
+        record(assignment, "create", actor=actor, origin=origin, created=True, data=created(assignment, ACTING_FIELDS), notices=[
             Notice(employee.user_id, "acting.started", {
                 "kind": str(assignment.get_kind_display()), "position": position.title,
                 "start": start.isoformat(), "end": end.isoformat(),

@@ -17,6 +17,7 @@ the holder's delegate. The forum, the ratifying official and HR hold roles by as
 from __future__ import annotations
 
 import datetime
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -123,17 +124,20 @@ def _signed_in(user) -> bool:
     return user is not None and user.is_authenticated
 
 
-class Role:
-    """One role: ``models`` are the document types it is held on."""
+class Role(ABC):
+    """One role: ``models`` are the document types it is held on. Each role answers both
+    questions; a role that answered one only could not keep permission and visibility equal."""
 
     name: str
     models: tuple[type, ...]
 
+    @abstractmethod
     def holds(self, user, document) -> Authorization | None:
-        raise NotImplementedError
+        """On one document: the authorisation (on whose behalf), or None."""
 
+    @abstractmethod
     def condition(self, viewer: Viewer, model) -> Q:
-        raise NotImplementedError
+        """For lists: the documents of ``model`` on which the viewer holds the role."""
 
     def filter(self, user, queryset):
         """The documents of ``queryset`` on which the user holds this role."""

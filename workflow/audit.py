@@ -110,13 +110,6 @@ def next_event(
     )
 
 
-def append(*, document_type: str, document_id: int, action: str, **fields) -> AuditEvent:
-    """Append an event to a document's chain (see ``next_event``)."""
-    event = next_event(document_type=document_type, document_id=document_id, action=action, **fields)
-    event.save(force_insert=True)
-    return event
-
-
 def history(document_type: str, document_id: int):
     return AuditEvent.objects.filter(document_type=document_type, document_id=document_id).select_related(
         "actor", "on_behalf_of"

@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow import fsm
 
-from notifications.services import hand_over_after_commit, outbox_rows
+from notifications.services import hand_over_after_commit, notify_bulk, outbox_rows
 
 from . import audit
 from .batch import WriteBatch
@@ -150,6 +150,8 @@ def edit(
         step.check_version(expected_version)
         extra = change(flow)
         if extra is UNCHANGED:  # nothing to write (a repeated request found everything done)
+            if flow.changed_fields or flow.callbacks or flow.writes.statements:
+                raise RuntimeError("an edit's change returned UNCHANGED after changing something")
             return TransitionResult(document=locked, event=None)
         extra = extra or {}
         changes = {
@@ -228,9 +230,7 @@ def start_many(
             tasks += task_rows(model.document_type, document.pk, flow.open_tasks())
             notices += [(notice, model.document_type, document.pk) for notice in flow.notices(action, "")]
         OpenTask.objects.bulk_create(tasks)
-        notifications = outbox_rows(notices)
-        if notifications:
-            hand_over_after_commit(type(notifications[0]).objects.bulk_create(notifications))
+        notify_bulk(notices)
     return documents
 
 
@@ -287,7 +287,7 @@ def record(
             from_state=state, to_state=state, actor_id=_id(actor), on_behalf_of_id=on_behalf_of, comment=context.comment,
             data=context.data, origin=_origin(context), at=timezone.now(),
         )
-        event.save(force_insert=True)
+        event.save(force_insert=True, using=using)
         _notify(notices(locked) if callable(notices) else notices, document_type, instance.pk)
     return event
 
@@ -392,9 +392,7 @@ def _after_commit(flow: Flow, document, action: str, event: AuditEvent) -> None:
 
 
 def _notify(notices: Iterable[Notice], document_type: str, document_id: int) -> None:
-    notifications = outbox_rows((notice, document_type, document_id) for notice in notices)
-    if notifications:
-        hand_over_after_commit(type(notifications[0]).objects.bulk_create(notifications))
+    notify_bulk((notice, document_type, document_id) for notice in notices)
 
 
 def _id(actor) -> int | None:

@@ -144,7 +144,10 @@ def stalled_runs() -> list[int]:
     cutoff = timezone.now() - datetime.timedelta(seconds=stall_seconds())
     return list(
         BulkRun.objects.exclude(status=Status.FINISHED).filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
-        .filter(attempts__lt=SWEEP_MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True)
+        .filter(attempts__lt=SWEEP_MAX_ATTEMPTS)
+        # A cycle that moved on (closed) cannot take the resume's edit: its runs are not the sweep's.
+        .filter(Q(cycle__isnull=True) | Q(cycle__status__in=["opening", "open"]))
+        .order_by("pk").values_list("pk", flat=True)
     )
 
 

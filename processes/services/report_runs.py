@@ -27,6 +27,8 @@ def reports_open_month_run(*, year: int, month: int, attempt: int | None = None,
         attempt = run.attempts
     else:
         run = bulk_runs.run_of(BulkRun.Kind.REPORTS_OPEN_MONTH, f"{year}-{month:02d}")
+        if run is None:  # a task of a run that no longer exists: nothing to do
+            return 0
     created = done = last = 0
     try:
         while True:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.request_origin import request_origin
 from notifications.models import WebhookEndpoint
 from notifications.services import webhook_deactivate, webhook_register
 from org.models import Unit
@@ -79,7 +80,7 @@ def public_links(request):
     if request.method == "POST":
         if action == "revoke":
             link = get_object_or_404(_links(request.user), pk=posted_id(request, "link"))
-            errors = attempt(request, lambda: link_revoke(link=link, actor=request.user),
+            errors = attempt(request, lambda: link_revoke(link=link, actor=request.user, origin=request_origin(request)),
                              success=_("The link is revoked: it no longer accepts feedback."))
             if errors is None:
                 return redirect("hr-links")
@@ -88,7 +89,8 @@ def public_links(request):
             issued = {}
 
             def issue():
-                issued["link"] = link_issue(actor=request.user, unit=form.cleaned_data["unit"], employee=form.cleaned_data["employee"])
+                issued["link"] = link_issue(actor=request.user, unit=form.cleaned_data["unit"], employee=form.cleaned_data["employee"],
+                                             origin=request_origin(request))
 
             errors = attempt(request, issue, success=_("The link is issued; an earlier link of the same service is revoked."))
             if errors is None:
