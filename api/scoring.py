@@ -40,15 +40,17 @@ class AssessmentSerializer(serializers.ModelSerializer):
     rater = EmployeeRefSerializer(source="member.rater", allow_null=True, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     predicate_display = serializers.CharField(source="get_predicate_display", read_only=True)
-    unit_predicate = serializers.CharField(source="unit_review.unit_predicate", read_only=True)
+    unit_predicate = serializers.CharField(read_only=True, help_text="the predicate of the employee's unit (for a leader, the unit led)")
+    adjusted = serializers.BooleanField(read_only=True, help_text="the result stands as the calibration forum changed it")
+    changed_by_display = serializers.CharField(source="get_changed_by_display", read_only=True)
 
     class Meta:
         model = Assessment
         fields = [
             "id", "cycle", "period", "unit", "unit_review", "employee", "rater", "is_unit_leader", "status",
             "status_display", "version", "unit_predicate", "results_rating", "behaviour_rating", "behaviour_values",
-            "note", "rated_predicate", "predicate", "predicate_display", "adjusted", "issued_at", "objection_deadline",
-            "final_at",
+            "note", "rated_predicate", "predicate", "predicate_display", "adjusted", "changed_by", "changed_by_display",
+            "previous_predicate", "led_review", "issued_at", "objection_deadline", "final_at",
         ]
         read_only_fields = fields
 
@@ -202,9 +204,18 @@ class UnitPredicateSerializer(serializers.Serializer):
 
 
 class AdjustSerializer(serializers.Serializer):
+    """The forum changes a rating, never a bare predicate (it always follows from the ratings)."""
+
     assessment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    predicate = serializers.CharField(required=False, allow_blank=True, default="")
+    results_rating = serializers.CharField(required=False, allow_blank=True, default="")
+    behaviour_rating = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if "predicate" in self.initial_data:
+            raise serializers.ValidationError({"predicate": [
+                _("The predicate follows from the ratings: adjust the results_rating or the behaviour_rating.")]})
+        return attrs
 
 
 class ApproveSerializer(serializers.Serializer):
@@ -272,8 +283,9 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         review = self.get_object()
         body = AdjustSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        assessment = unit_review_adjust(review=review, actor=request.user, assessment_id=body.validated_data["assessment"],
-                                        predicate=body.validated_data["predicate"], reason=body.validated_data["reason"],
+        data = body.validated_data
+        assessment = unit_review_adjust(review=review, actor=request.user, assessment_id=data["assessment"], reason=data["reason"],
+                                        results_rating=data["results_rating"], behaviour_rating=data["behaviour_rating"],
                                         origin=request_origin(request))
         return Response(AssessmentDetailSerializer(assessments_visible_to(request.user).get(pk=assessment.pk),
                                                    context={"request": request}).data)

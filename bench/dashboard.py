@@ -155,12 +155,13 @@ class Filler:
         assessments = self.run(
             f"""INSERT INTO processes_assessment (version, created_at, updated_at, cycle_id, evaluation_id, unit_review_id, member_id,
                                                   employee_id, unit_id, period, is_unit_leader, status, results_rating,
-                                                  behaviour_rating, behaviour_values, note, rated_predicate, predicate, adjusted,
-                                                  issued_at, objection_deadline, final_at)
+                                                  behaviour_rating, behaviour_values, note, rated_predicate, predicate, changed_by,
+                                                  previous_predicate, led_review_id, issued_at, objection_deadline, final_at)
                 SELECT 2, %s, %s, cycle_id, evaluation_id, review_id, member_id, employee_id, unit_id, 'annual', is_unit_leader, s,
                        CASE WHEN s = 'draft' THEN '' ELSE 'as_expected' END, CASE WHEN s = 'draft' THEN '' ELSE 'as_expected' END,
                        {self.json('{}')}, '', CASE WHEN s = 'draft' THEN '' ELSE 'good' END,
-                       CASE WHEN s = 'draft' THEN '' ELSE 'good' END, FALSE,
+                       CASE WHEN s = 'draft' THEN '' ELSE 'good' END, '', '',
+                       CASE WHEN is_unit_leader THEN review_id ELSE NULL END,
                        CASE WHEN s IN ('draft', 'submitted') THEN NULL ELSE %s END,
                        CASE WHEN s IN ('draft', 'submitted') THEN NULL ELSE %s END,
                        CASE WHEN s IN ('final', 'ratified') THEN %s ELSE NULL END

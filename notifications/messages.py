@@ -18,7 +18,9 @@ MESSAGES = {
     "report.returned": _("Your monthly report %(month)s/%(year)s was returned for correction: %(comment)s"),
     "unit_review.ready": _("The predicate of %(unit)s (%(period)s %(year)s) is set: %(predicate)s. The forum can review the unit."),
     "assessment.issued": _("Your performance result %(period)s %(year)s is issued: %(predicate)s. You may object until %(deadline)s."),
-    "assessment.adjusted": _("The forum changed the predicate of %(employee)s (%(period)s %(year)s) to %(predicate)s: %(comment)s"),
+    "assessment.adjusted": _(
+        "The forum changed the ratings of %(employee)s (%(period)s %(year)s); the predicate is now %(predicate)s: %(comment)s"
+    ),
     "assessment.objection_decided": _(
         "The objection of %(employee)s (%(period)s %(year)s) is decided; the final predicate is %(predicate)s."
     ),

@@ -68,7 +68,7 @@ DEMO_LOGINS = [
     ("kabid.a", "head of division A (Mutasi): rater of staf.a1-a3"),
     ("kabid.b", "head of division B (Pengembangan Kompetensi): rater of staf.b1-b3"),
     ("staf.a1 ... staf.b3", "staff"),
-    ("forum.1, forum.2, forum.3", "the agency's review forum"),
+    ("forum.1, forum.2, forum.3", "the agency's calibration forum (Forum Kalibrasi Kinerja)"),
 ]
 
 

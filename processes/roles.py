@@ -274,7 +274,7 @@ class DocumentEmployee(Role):
 
 
 class ForumMember(Role):
-    """A member of the review forum of the document's unit or of a unit above it, in the
+    """A member of the calibration forum of the document's unit or of a unit above it, in the
     document's cycle; on a cycle, a forum member of any of its units."""
 
     name, models = FORUM, (*MEMBER_DOCUMENTS, UnitReview, Cycle)

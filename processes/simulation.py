@@ -138,9 +138,12 @@ class Simulation:
                 objection_explain(objection=objection, actor=a.member.rater.user, explanation="Penjelasan penilai")
                 objection_explain(objection=objection, actor=a.employee.user, explanation="Penjelasan pegawai")
                 changed = self.rng.random() < 0.5
+                # A leader's results rating follows their unit's predicate: only behaviour can change.
+                field = "behaviour_rating" if a.is_unit_leader else "results_rating"
+                new_rating = next(r for r in ("above", "as_expected", "below") if r != getattr(a, field))
                 objection_decide(objection=objection, actor=a.member.raters_superior.user,
                                  outcome="changed" if changed else "upheld", reasons="Hasil pemeriksaan",
-                                 results_rating="above" if changed else "")
+                                 **({field: new_rating} if changed else {}))
                 self.counts["objections"] += 1
                 self.counts["objections changed"] += changed
             else:

@@ -129,14 +129,27 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
         kepala = Assessment.objects.get(cycle=cycle, employee__user__username="kepala")
         assert kepala.is_unit_leader and kepala.results_rating == "as_expected"  # follows the unit's "good"
 
-        # The forum sees the board, adjusts one predicate, and approves with a justification.
+        # The pattern's people: a division's review holds its staff, the agency's the division
+        # heads (and the agency head, at the top of the scope, outside its pattern).
         board = ok(api("forum.1").get(f"/api/v1/unit-reviews/{reviews['BID-MUTASI'].pk}/"))
-        assert board["total"] == 4 and {r["passes"] for r in board["pattern"]} <= {True, False}
+        assert board["total"] == 3 and {r["passes"] for r in board["pattern"]} <= {True, False}
+        agency = ok(api("forum.1").get(f"/api/v1/unit-reviews/{reviews['BKPSDM'].pk}/"))
+        assert {a["employee"]["name"] for a in agency["assessments"]} >= {"Andi Pratama, S.Sos., M.AP.", "Maria Ulfa, S.Pd., M.M."}
+        assert agency["total"] == 2  # the two division heads; the agency head follows the agency's predicate
+
+        # The forum changes a rating, never a bare predicate, and never a leader's results rating.
         staf_a3 = Assessment.objects.get(cycle=cycle, employee__user__username="staf.a3")
-        adjusted = ok(api("forum.1").post(f"/api/v1/unit-reviews/{reviews['BID-MUTASI'].pk}/adjust/",
-                                          {"assessment": staf_a3.pk, "predicate": "good", "reason": "Kalibrasi pola distribusi"},
-                                          format="json"))
-        assert adjusted["predicate"] == "good" and adjusted["adjusted"] is True
+        adjust = f"/api/v1/unit-reviews/{reviews['BID-MUTASI'].pk}/adjust/"
+        assert api("forum.1").post(adjust, {"assessment": staf_a3.pk, "predicate": "good", "reason": "Kalibrasi"},
+                                   format="json").status_code == 400
+        adjusted = ok(api("forum.1").post(adjust, {"assessment": staf_a3.pk, "results_rating": "as_expected",
+                                                   "reason": "Kalibrasi pola distribusi"}, format="json"))
+        assert (adjusted["predicate"], adjusted["rated_predicate"], adjusted["adjusted"], adjusted["previous_predicate"]) == (
+            "good", "good", True, "very_good")
+        kabid_a = Assessment.objects.get(cycle=cycle, employee__user__username="kabid.a")
+        refused = api("forum.1").post(f"/api/v1/unit-reviews/{reviews['BKPSDM'].pk}/adjust/",
+                                      {"assessment": kabid_a.pk, "results_rating": "above", "reason": "Kalibrasi"}, format="json")
+        assert refused.status_code == 400 and "results_rating" in refused.json()["errors"]
         for review in reviews.values():
             ok(api("forum.1").post(f"/api/v1/unit-reviews/{review.pk}/approve/", {"justification": "Sesuai rapat forum kalibrasi"},
                                    format="json"))
@@ -161,8 +174,14 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
             if outcome == "changed":
                 body["results_rating"] = "as_expected"
             assert objection.decider.user.username == decider
+            if username == "kepala":  # the agency's predicate fixes its head's results rating
+                refused = api(decider).post(f"/api/v1/objections/{objection.pk}/decide/",
+                                            {**body, "outcome": "changed", "results_rating": "above"}, format="json")
+                assert refused.status_code == 400 and "results_rating" in refused.json()["errors"]
             ok(api(decider).post(f"/api/v1/objections/{objection.pk}/decide/", body, format="json"))
-    assert Assessment.objects.get(cycle=cycle, employee__user__username="staf.a1").predicate == "good"  # was needs_improvement
+    changed = Assessment.objects.get(cycle=cycle, employee__user__username="staf.a1")
+    assert (changed.predicate, changed.rated_predicate, changed.previous_predicate, changed.changed_by, changed.adjusted) == (
+        "good", "good", "needs_improvement", "objection", False)
     assert Assessment.objects.get(cycle=cycle, employee__user__username="staf.b1").predicate == "very_good"
 
     # The rest lapse into final once the window has passed (the sweep, run twice).

@@ -37,22 +37,28 @@ class AssessmentFlow(AppraisalFlow):
     @classmethod
     def lock_queryset(cls):
         return Assessment.objects.select_related(
-            "cycle", "unit_review", "evaluation", "member", "member__employee", "member__rater",
+            "cycle", "unit_review", "led_review", "evaluation", "member", "member__employee", "member__rater",
             "member__raters_superior", "member__unit",
         )
 
     @cached_property
-    def _review_now(self) -> dict:
-        """The unit review's status and predicate, read after the assessment's lock: the copy
-        that came with the lock is as of the moment the lock was asked for, and a predicate set
-        while this submission waited would be missed (unit_review_set_predicate locks the
-        leaders' assessments, so one set later waits for this submission and follows it)."""
-        return UnitReview.objects.filter(pk=self.document.unit_review_id).values("status", "unit_predicate").get()
+    def _reviews_now(self) -> dict:
+        """The predicates of the reviews this assessment depends on (its own review's, and for a
+        leader the led unit's), read after the assessment's lock: the copy that came with the
+        lock is as of the moment the lock was asked for, and a predicate set while this
+        submission waited would be missed (unit_review_set_predicate locks the leaders'
+        assessments, so one set later waits for this submission and follows it)."""
+        a = self.document
+        ids = {a.unit_review_id, a.led_review_id} - {None}
+        return dict(UnitReview.objects.filter(pk__in=ids).values_list("pk", "unit_predicate"))
 
     # Guards ---------------------------------------------------------------------------------
     def unit_predicate_set(self):
-        if self._review_now["status"] == UnitReview.Status.OPEN:
+        a, predicates = self.document, self._reviews_now
+        if not predicates[a.unit_review_id]:
             return fsm.State.CONDITION(False, _("The unit's predicate is not set yet; it comes first."))
+        if a.is_unit_leader and not predicates.get(a.led_review_id):
+            return fsm.State.CONDITION(False, _("The predicate of the unit this leader leads is not set yet; it comes first."))
         return fsm.State.CONDITION(True)
 
     def ratings_complete(self):
@@ -84,25 +90,38 @@ class AssessmentFlow(AppraisalFlow):
     def submit(self):
         a, rules = self.document, self.document.cycle.rules
         results = a.results_rating
-        if a.is_unit_leader:  # the unit's predicate decides its leader's results rating
-            results = leader_results_rating(rules, self._review_now["unit_predicate"])
-        predicate = predicate_for(rules, results, a.behaviour_rating)
-        self.set(results_rating=results, rated_predicate=predicate, predicate=predicate)
+        if a.is_unit_leader:  # the predicate of the unit they lead decides a leader's results rating
+            results = leader_results_rating(rules, self._reviews_now[a.led_review_id])
+        self._set_ratings(results, a.behaviour_rating)
+
+    def _set_ratings(self, results: str, behaviour: str, *, changed_by: str = "") -> None:
+        """The two ratings and what follows from them: the predicate is always their matrix
+        (``rated_predicate`` too, which names it so), and a change says who made it and what
+        the predicate was before it (the audit event keeps every change with its reason)."""
+        a = self.document
+        predicate = predicate_for(a.cycle.rules, results, behaviour)
+        fields = {"results_rating": results, "behaviour_rating": behaviour, "rated_predicate": predicate, "predicate": predicate}
+        if changed_by:
+            self.ctx.data["from"] = a.predicate  # as locked, not as the caller last read it
+            self.ctx.data["to"] = predicate
+            fields.update(changed_by=changed_by, previous_predicate=a.predicate)
+        self.set(**fields)
 
     @action(state, source=Status.SUBMITTED, role=FORUM, comment=Comment.REQUIRED,
             conditions=[under_forum_review], label=gettext_lazy("Adjust"))
     def adjust(self):
-        self.ctx.data["from"] = self.document.predicate  # as locked, not as the caller last read it
-        self.set(predicate=self.ctx.data["predicate"], adjusted=True)
+        """The forum changes a rating (never a leader's results rating, which the unit predicate
+        fixes: ``unit_review_adjust`` refuses it before this runs)."""
+        a, data = self.document, self.ctx.data
+        self._set_ratings(data.get("results_rating") or a.results_rating, data.get("behaviour_rating") or a.behaviour_rating,
+                          changed_by=Assessment.ChangedBy.FORUM)
 
     @action(state, source=Status.SUBMITTED, role=SYSTEM, label=gettext_lazy("Follow the unit predicate"))
     def follow_unit_predicate(self):
-        """The unit's predicate changed after its leader's assessment was submitted: the results
-        rating follows it (a forum adjustment of the predicate stays)."""
-        a, rules = self.document, self.document.cycle.rules
-        results = leader_results_rating(rules, self.ctx.data["unit_predicate"])
-        rated = predicate_for(rules, results, a.behaviour_rating)
-        self.set(results_rating=results, rated_predicate=rated, predicate=a.predicate if a.adjusted else rated)
+        """The predicate of the unit this leader leads changed after their assessment was
+        submitted: the results rating follows it (with the behaviour rating as it stands)."""
+        a = self.document
+        self._set_ratings(leader_results_rating(a.cycle.rules, self.ctx.data["unit_predicate"]), a.behaviour_rating)
 
     @action(state, source=Status.SUBMITTED, target=Status.ISSUED, role=FORUM, label=gettext_lazy("Issue the result"))
     def issue(self):
@@ -126,13 +145,10 @@ class AssessmentFlow(AppraisalFlow):
     @action(state, source=Status.OBJECTED, target=Status.FINAL, role=RATERS_SUPERIOR, label=gettext_lazy("Decide the objection"))
     def resolve(self):
         data, a = self.ctx.data, self.document
-        fields = {"final_at": timezone.now()}
-        if data.get("outcome") == "changed":
-            results = data.get("results_rating") or a.results_rating
-            behaviour = data.get("behaviour_rating") or a.behaviour_rating
-            fields.update(results_rating=results, behaviour_rating=behaviour,
-                          predicate=predicate_for(a.cycle.rules, results, behaviour))
-        self.set(**fields)
+        if data.get("outcome") == "changed":  # a leader's results rating stays (objection_decide refuses it)
+            self._set_ratings(data.get("results_rating") or a.results_rating, data.get("behaviour_rating") or a.behaviour_rating,
+                              changed_by=Assessment.ChangedBy.OBJECTION)
+        self.set(final_at=timezone.now())
 
     @action(state, source=Status.FINAL, target=Status.RATIFIED, role=RATIFYING_OFFICIAL, label=gettext_lazy("Ratify"))
     def ratify(self):

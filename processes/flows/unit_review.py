@@ -26,7 +26,8 @@ class UnitReviewFlow(Flow):
     # A composite action locks the review before its assessments (workflow.locking.lock_documents).
     lock_level = 1
     # The forum's adjustment of one assessment is recorded on (and serialised by) the review.
-    edits = {"adjust": Edit(states=(Status.SCORING,), role=FORUM, refusal=gettext_lazy("Only the review forum of this unit may do this."))}
+    edits = {"adjust": Edit(states=(Status.SCORING,), role=FORUM,
+                            refusal=gettext_lazy("Only the calibration forum of this unit may do this."))}
 
     @classmethod
     def lock_queryset(cls):
@@ -43,9 +44,9 @@ class UnitReviewFlow(Flow):
         return counts
 
     def all_submitted(self):
+        # A review may hold no assessment (a unit with only its leader, who is calibrated in the
+        # review above): the forum's approval then confirms the unit's predicate alone.
         counts = self._statuses()
-        if not counts:
-            return fsm.State.CONDITION(False, _("The unit has no assessments to approve."))
         if counts.get(Assessment.Status.DRAFT):
             return fsm.State.CONDITION(
                 False, _("%(count)s assessment(s) of the unit are not submitted yet.") % {"count": counts[Assessment.Status.DRAFT]}
@@ -55,7 +56,7 @@ class UnitReviewFlow(Flow):
     def all_final(self):
         counts = self._statuses()
         pending = sum(n for status, n in counts.items() if status != Assessment.Status.FINAL)
-        if not counts or pending:
+        if pending:
             return fsm.State.CONDITION(False, _("%(count)s result(s) of the unit are not final yet.") % {"count": pending})
         return fsm.State.CONDITION(True)
 
@@ -113,8 +114,15 @@ class UnitReviewFlow(Flow):
 
 
 def scored_predicates(review: UnitReview) -> list[str]:
-    """The predicates of the review's assessments, as the database holds them now."""
-    return [p for p in Assessment.objects.filter(unit_review=review).values_list("predicate", flat=True) if p]
+    """The predicates the unit's pattern measures, as the database holds them now."""
+    return [p for p in in_pattern(Assessment.objects.filter(unit_review=review), review).values_list("predicate", flat=True) if p]
+
+
+def in_pattern(assessments, review: UnitReview):
+    """The pattern measures the employees below the unit's leader (SE MenPANRB 3/2023): never a
+    leader whose results follow this review's own predicate (the top of the cycle's scope, whose
+    review has no unit above it in the cycle)."""
+    return assessments.exclude(led_review=review)
 
 
 def pattern_checks(review: UnitReview, predicates: list[str]) -> list[distribution.RuleCheck]:

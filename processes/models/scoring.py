@@ -28,6 +28,11 @@ class Predicate(models.TextChoices):
     VERY_POOR = "very_poor", _("Very poor")
 
 
+class ChangedBy(models.TextChoices):
+    FORUM = "forum", _("the calibration forum")
+    OBJECTION = "objection", _("the objection decision")
+
+
 class UnitPredicate(models.TextChoices):
     OUTSTANDING = "outstanding", _("Outstanding")
     GOOD = "good", _("Good")
@@ -98,6 +103,7 @@ class Assessment(Document):
 
     Rating = Rating
     Predicate = Predicate
+    ChangedBy = ChangedBy
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -112,7 +118,11 @@ class Assessment(Document):
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="assessments")
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="assessments")
+    # The review whose forum calibrates this result: the unit's own, or for a unit's leader the
+    # review of the unit above (the pattern measures the employees below a unit's leader).
     unit_review = models.ForeignKey(UnitReview, on_delete=models.CASCADE, related_name="assessments")
+    # For a unit's leader, the review of the unit they lead: its predicate fixes their results rating.
+    led_review = models.ForeignKey(UnitReview, null=True, blank=True, on_delete=models.CASCADE, related_name="leader_assessments")
     member = models.ForeignKey(CycleMember, on_delete=models.CASCADE, related_name="assessments")
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="assessments")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
@@ -123,9 +133,13 @@ class Assessment(Document):
     behaviour_rating = models.CharField(_("behaviour rating"), max_length=12, choices=Rating.choices, blank=True)
     behaviour_values = models.JSONField(_("behaviour per core value (BerAKHLAK)"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The predicate is always the matrix of the two ratings: the forum and an objection decision
+    # change a rating, never the predicate alone (docs/objections-and-deadlines.md).
     rated_predicate = models.CharField(_("predicate from the ratings"), max_length=20, choices=Predicate.choices, blank=True)
     predicate = models.CharField(_("predicate"), max_length=20, choices=Predicate.choices, blank=True)
-    adjusted = models.BooleanField(_("adjusted by the forum"), default=False)
+    # Who made the latest change of the rater's ratings, and the predicate before it.
+    changed_by = models.CharField(_("changed by"), max_length=10, choices=ChangedBy.choices, blank=True)
+    previous_predicate = models.CharField(_("predicate before the change"), max_length=20, choices=Predicate.choices, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     objection_deadline = models.DateField(_("objection window closes"), null=True, blank=True)
     final_at = models.DateTimeField(null=True, blank=True)
@@ -150,3 +164,17 @@ class Assessment(Document):
 
     def __str__(self) -> str:
         return f"{self.employee.name} {self.period}"
+
+    @property
+    def unit_predicate(self) -> str:
+        """The predicate of the employee's own unit: for a leader, of the unit they lead (which
+        fixes their results rating), though their result is calibrated in the review above."""
+        return (self.led_review if self.led_review_id else self.unit_review).unit_predicate
+
+    def get_unit_predicate_display(self) -> str:
+        return str(dict(UnitPredicate.choices).get(self.unit_predicate, self.unit_predicate))
+
+    @property
+    def adjusted(self) -> bool:
+        """The result stands as the forum changed it (an objection decided later replaces that)."""
+        return self.changed_by == ChangedBy.FORUM

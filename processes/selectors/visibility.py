@@ -68,7 +68,7 @@ def reports_visible_to(user) -> QuerySet[MonthlyReport]:
 
 def assessments_visible_to(user) -> QuerySet[Assessment]:
     return _visible(user, Assessment.objects.select_related(
-        "employee", "unit", "cycle", "unit_review", "member__rater", "member__raters_superior", "member__position"
+        "employee", "unit", "cycle", "unit_review", "led_review", "member__rater", "member__raters_superior", "member__position"
     ))
 
 

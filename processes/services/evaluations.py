@@ -45,15 +45,17 @@ def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = 
         queued = count > settings.KINERJA_BULK_CHUNK_SIZE
         if queued:
             # The reviews (one per unit) now, so the forum's boards exist; the assessments in chunks.
-            units = set(Unit.objects.filter(pk__in=CycleMember.objects.filter(cycle=locked, plan__revision__gt=0).values("unit_id")))
-            reviews = _create_reviews(locked, evaluation, units)
+            rows = (CycleMember.objects.filter(cycle=locked, plan__revision__gt=0)
+                    .values_list("unit_id", "position__is_unit_leader", "position__unit_id").distinct())
+            leading = {unit for unit, leader, position_unit in rows if leader and position_unit == unit}
+            reviews = _create_reviews(locked, evaluation, review_units(locked, {unit for unit, *_ in rows}, leading))
             assessments: list = []
             total = count + Assessment.objects.filter(evaluation=evaluation).count()
             run = bulk_runs.run_begin(kind=BulkRun.Kind.EVALUATION_START, target=str(evaluation.pk), cycle=locked, total=total)
             bulk_runs.queue_after_commit(run)
         else:
             members = list(pending.select_related("employee", "rater", "raters_superior", "position", "unit", "cycle"))
-            reviews = _create_reviews(locked, evaluation, {m.unit for m in members})
+            reviews = _create_reviews(locked, evaluation, _units_of(locked, members))
             assessments = _create_assessments(locked, evaluation, members, reviews)
         created.update(evaluation=evaluation, reviews=len(reviews["created"]), assessments=len(assessments))
         if not (new or reviews["created"] or assessments or queued):
@@ -81,7 +83,7 @@ def evaluation_populate(evaluation_id: int, *, attempt: int | None = None, chunk
                 members = list(_members_to_assess(evaluation.cycle, evaluation).order_by("pk")
                                .select_related("employee", "rater", "raters_superior", "position", "unit", "cycle")[:chunk_size])
                 if members:
-                    reviews = _create_reviews(evaluation.cycle, evaluation, {m.unit for m in members})
+                    reviews = _create_reviews(evaluation.cycle, evaluation, _units_of(evaluation.cycle, members))
                     created += len(_create_assessments(evaluation.cycle, evaluation, members, reviews))
                 done = Assessment.objects.filter(evaluation=evaluation).count()
                 if not members:
@@ -103,7 +105,38 @@ def _members_to_assess(cycle: Cycle, evaluation: Evaluation):
             .exclude(pk__in=Assessment.objects.filter(evaluation=evaluation).values("member_id")))
 
 
+def _leads_own_unit(member: CycleMember) -> bool:
+    return bool(member.position and member.position.is_unit_leader and member.position.unit_id == member.unit_id)
+
+
+def review_units(cycle: Cycle, unit_ids: set[int], leading: set[int]) -> list[Unit]:
+    """The units whose reviews the period needs: each member's unit, and for a unit whose
+    leader is a member, the unit above it when that unit is in the cycle's scope (the review
+    that holds the leader: docs/predicates-and-distribution.md)."""
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids | leading).select_related("parent")}
+    parents = {units[pk].parent for pk in leading if pk in units and units[pk].parent_id}
+    roots = [u.path for u in cycle.units.all()]
+    in_scope = {p for p in parents if any(p.path.startswith(root) for root in roots)}
+    return sorted(set(units.values()) | in_scope, key=lambda u: u.path)
+
+
+def _units_of(cycle: Cycle, members: list[CycleMember]) -> list[Unit]:
+    return review_units(cycle, {m.unit_id for m in members}, {m.unit_id for m in members if _leads_own_unit(m)})
+
+
+def review_unit_of(unit: Unit, *, leads: bool, reviews: dict) -> int:
+    """The unit whose review holds a member's assessment: their own unit's, or for a unit's
+    leader, the review of the unit above (whose leader rates them), where the period has one;
+    a leader at the top of the cycle's scope stays in their own unit's review, outside its
+    pattern (``UnitReviewFlow`` counts nobody whose results follow the review's own predicate)."""
+    if leads and unit.parent_id in reviews:
+        return unit.parent_id
+    return unit.pk
+
+
 def _create_reviews(cycle, evaluation, units) -> dict:
+    """A review (started through the engine) for each of ``units`` the period does not have yet;
+    returns every review of the period by unit, and those created now."""
     existing = {r.unit_id: r for r in UnitReview.objects.filter(evaluation=evaluation)}
     resolver = ReportingLineResolver(on=timezone.localdate())
     leaders = dict(Position.objects.filter(unit__in=units, is_unit_leader=True).values_list("unit_id", "pk"))
@@ -123,10 +156,15 @@ def _create_reviews(cycle, evaluation, units) -> dict:
 
 def _create_assessments(cycle, evaluation, members, reviews) -> list[Assessment]:
     existing = set(Assessment.objects.filter(evaluation=evaluation, member__in=[m.pk for m in members]).values_list("member_id", flat=True))
-    new = [
-        Assessment(cycle=cycle, evaluation=evaluation, unit_review=reviews["by_unit"][m.unit_id], member=m,
-                   employee_id=m.employee_id, unit_id=m.unit_id, period=evaluation.period,
-                   is_unit_leader=bool(m.position and m.position.is_unit_leader and m.position.unit_id == m.unit_id))
-        for m in members if m.pk not in existing
-    ]
+    by_unit = reviews["by_unit"]
+    new = []
+    for m in members:
+        if m.pk in existing:
+            continue
+        leads = _leads_own_unit(m)
+        new.append(Assessment(
+            cycle=cycle, evaluation=evaluation, unit_review=by_unit[review_unit_of(m.unit, leads=leads, reviews=by_unit)],
+            led_review=by_unit[m.unit_id] if leads else None, member=m, employee_id=m.employee_id, unit_id=m.unit_id,
+            period=evaluation.period, is_unit_leader=leads,
+        ))
     return start_many(new, data={"period": evaluation.period})

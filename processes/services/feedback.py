@@ -98,7 +98,7 @@ def feedback_answer(*, request: FeedbackRequest, actor, ratings: dict, comment: 
 
 
 def may_see_aggregate(assessment: Assessment, user) -> bool:
-    """The employee, the rater and the unit's review forum; not HR, who sees who answered."""
+    """The employee, the rater and the unit's calibration forum; not HR, who sees who answered."""
     flow = assessment.flow_class(assessment)
     return any(flow.authorize(user, role) is not None for role in ("employee", "rater", "forum"))
 

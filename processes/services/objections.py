@@ -17,6 +17,7 @@ from ..models import Assessment, CycleMember, Objection
 from ..rules import RATINGS
 from .checks import Errors, require_role
 from .cycles import deciding_official_of, raters_superior_for
+from .scoring import check_rating_change
 
 # The longest texts an objection takes (the API and the pages refuse longer ones alike).
 TEXT_MAX = 10000
@@ -107,6 +108,10 @@ def objection_decide(*, objection: Objection, actor, outcome: str, reasons: str,
         # is checked: a ratification of the unit at the same moment sees the result decided or
         # not at all, never half.
         lock_documents(Assessment(pk=objection.assessment_id), objection)
+        if outcome == Objection.Outcome.CHANGED:
+            check_rating_change(Assessment.objects.get(pk=objection.assessment_id), results_rating, behaviour_rating,
+                                _("A unit leader's results rating follows the predicate of the unit they lead; "
+                                  "an objection decision can change only the behaviour rating."))
         decided = perform(objection, "decide", actor=actor, comment=reasons, data=data, origin=origin).document
         perform(decided.assessment, "resolve", actor=actor, comment=reasons, data={**data, "objection": decided.pk}, origin=origin)
     return decided

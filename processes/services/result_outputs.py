@@ -33,7 +33,8 @@ PERIOD_LABELS = {"Q1": "Triwulan I / Q1", "Q2": "Triwulan II / Q2", "Q3": "Triwu
 def ratified_results(cycle, *, unit_id: int | None = None, period: str | None = None) -> QuerySet[Assessment]:
     results = (
         Assessment.objects.filter(cycle=cycle, status=Assessment.Status.RATIFIED)
-        .select_related("employee", "unit", "unit_review", "member__position", "member__rater", "member__raters_superior", "cycle")
+        .select_related("employee", "unit", "unit_review", "led_review", "member__position", "member__rater",
+                        "member__raters_superior", "cycle")
         .order_by("period", "unit__path", "employee__name")
     )
     if unit_id:
@@ -71,10 +72,11 @@ def evaluation_document_pdf(assessment: Assessment) -> bytes:
         [_("Unit"), assessment.unit.name],
         [_("Rater"), _person(member.rater)],
         [_("Rater's superior"), _person(member.raters_superior)],
-        [_("Unit predicate"), assessment.unit_review.get_unit_predicate_display()],
+        [_("Unit predicate"), assessment.get_unit_predicate_display()],
         [_("Results rating"), assessment.get_results_rating_display()],
         [_("Behaviour rating"), assessment.get_behaviour_rating_display()],
         [_("Employee predicate"), assessment.get_predicate_display()],
+        *_change_rows(assessment),
         [_("Notes"), Paragraph(assessment.note or "-", styles["BodyText"])],
         [_("Ratified"), timezone.localtime(assessment.updated_at).strftime("%Y-%m-%d %H:%M") if ratified else mark],
     ]
@@ -94,9 +96,16 @@ def evaluation_document_pdf(assessment: Assessment) -> bytes:
     return buffer.getvalue()
 
 
+def _change_rows(assessment: Assessment) -> list[list[str]]:
+    """The latest change of the rater's ratings, if any: by whom, and the predicate before it."""
+    if not assessment.changed_by:
+        return []
+    return [[_("Changed by"), f"{assessment.get_changed_by_display()} ({_('before')}: {assessment.get_previous_predicate_display()})"]]
+
+
 EXPORT_COLUMNS = [
     "year", "period", "nip", "name", "employment_type", "unit_code", "unit", "position", "rater_nip", "rater",
-    "raters_superior_nip", "unit_predicate", "results_rating", "behaviour_rating", "predicate", "adjusted_by_forum",
+    "raters_superior_nip", "unit_predicate", "results_rating", "behaviour_rating", "predicate", "changed_by", "predicate_before_change",
 ]
 
 
@@ -107,7 +116,7 @@ def _rows(results):
             a.cycle.year, a.period, a.employee.nip, a.employee.name, a.employee.employment_type, a.unit.code, a.unit.name,
             member.position.title if member.position else "", member.rater.nip if member.rater else "",
             member.rater.name if member.rater else "", member.raters_superior.nip if member.raters_superior else "",
-            a.unit_review.unit_predicate, a.results_rating, a.behaviour_rating, a.predicate, "yes" if a.adjusted else "no",
+            a.unit_predicate, a.results_rating, a.behaviour_rating, a.predicate, a.changed_by, a.previous_predicate,
         ]
 
 

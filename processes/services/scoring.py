@@ -17,6 +17,8 @@ from ..models import Assessment, Cycle, FeedbackRequest, Plan, UnitReview
 from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
 from .checks import Errors, require_role
 
+ISSUED_OR_LATER = [Assessment.Status.ISSUED, Assessment.Status.OBJECTED, Assessment.Status.FINAL, Assessment.Status.RATIFIED]
+
 # The longest texts each command takes (the API and the pages refuse longer ones alike).
 NOTE_MAX = COMMENT_MAX = REASON_MAX = 5000
 JUSTIFICATION_MAX = 10000
@@ -59,7 +61,7 @@ def preview_predicate(assessment: Assessment) -> str:
     rules = assessment.cycle.rules
     results = assessment.results_rating
     if assessment.is_unit_leader:
-        unit_predicate = assessment.unit_review.unit_predicate
+        unit_predicate = assessment.led_review.unit_predicate
         results = rules["leader_results_rating"][unit_predicate] if unit_predicate else ""
     if not (results and assessment.behaviour_rating):
         return ""
@@ -67,8 +69,10 @@ def preview_predicate(assessment: Assessment) -> str:
 
 
 def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str, comment: str = "", origin=None) -> UnitReview:
-    """The leader one level above sets (or corrects) the unit's predicate; a leader's assessment
-    already submitted follows the new predicate, through the engine, in the same transaction."""
+    """The leader one level above sets (or corrects) the unit's predicate; the assessment of the
+    unit's leader, if submitted, follows the new predicate, through the engine, in the same
+    transaction. Once the leader's result is issued (by the forum of the review above) the
+    predicate can no longer change: it would contradict an issued result."""
     require_role(review, actor, "predicate_setter", "set_unit_predicate")
     errors = Errors()
     errors.choice("unit_predicate", unit_predicate, UNIT_PREDICATES, _("Choose outstanding, good, needs_improvement, poor or very_poor."))
@@ -79,10 +83,14 @@ def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str,
         # ones are read: a leader's submission in flight finishes first and is followed here, or
         # waits and then reads the new predicate (AssessmentFlow.submit reads it after its lock).
         lock_documents(review)
-        _lock_assessments(review, is_unit_leader=True)
+        leaders = Assessment.objects.filter(led_review=review)
+        list(lock_rows(leaders).values_list("pk", flat=True))
+        current = UnitReview.objects.filter(pk=review.pk).values_list("unit_predicate", flat=True).get()
+        if current and unit_predicate != current and leaders.filter(status__in=ISSUED_OR_LATER).exists():
+            raise ValidationError({"unit_predicate": [
+                _("The result of the unit's leader is already issued; the unit predicate can no longer change.")]})
         result = perform(review, "set_unit_predicate", actor=actor, comment=comment, data={"unit_predicate": unit_predicate}, origin=origin)
-        leaders = Assessment.objects.filter(unit_review=review, is_unit_leader=True, status=Assessment.Status.SUBMITTED)
-        for leader in leaders:
+        for leader in leaders.filter(status=Assessment.Status.SUBMITTED):
             perform(leader, "follow_unit_predicate", actor=None,
                     data={"unit_predicate": unit_predicate, "unit_review": review.pk, "set_by": actor.pk}, origin=origin)
     return result.document
@@ -91,7 +99,7 @@ def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str,
 def _require_forum(review: UnitReview, actor) -> None:
     """Permission before input: a stranger is told 403, not asked to correct the body."""
     if review.flow_class(review).authorize(actor, "forum") is None:
-        raise NotPermitted(_("Only the review forum of this unit may do this."))
+        raise NotPermitted(_("Only the calibration forum of this unit may do this."))
 
 
 def board(review: UnitReview, *, viewer=None) -> dict:
@@ -100,9 +108,10 @@ def board(review: UnitReview, *, viewer=None) -> dict:
     Colleagues' feedback is put in front of the forum only (HR and the others who see the review
     learn who answered elsewhere, never what): pass the ``viewer`` to apply that."""
     assessments = list(
-        Assessment.objects.filter(unit_review=review).select_related("employee", "member__rater").order_by("employee__name")
+        Assessment.objects.filter(unit_review=review).select_related("employee", "member__rater", "unit_review", "led_review")
+        .order_by("employee__name")
     )
-    scored = [a.predicate for a in assessments if a.predicate]
+    scored = [a.predicate for a in assessments if a.predicate and a.led_review_id != review.pk]  # flows.unit_review.in_pattern
     counts = {p: scored.count(p) for p in ["very_good", "good", "needs_improvement", "poor", "very_poor"]}
     checks = pattern_checks(review, scored)  # the rule the approval applies, under its lock
     return {"assessments": assessments, "distribution": counts, "total": len(scored),
@@ -159,14 +168,18 @@ def public_by_employee(employee_ids: list[int], months: list[str]) -> dict:
     return {r["employee_id"]: {"count": r["count"], "mean": round(r["mean"], 2)} for r in rows}
 
 
-def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predicate: str, reason: str, origin=None) -> Assessment:
-    """A forum member changes an assessment's predicate with a written reason: an edit of the
-    unit's review (locked first, so adjustments of one review serialise) and the assessment's
-    ``adjust`` transition, in one transaction."""
+def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, reason: str, results_rating: str = "",
+                       behaviour_rating: str = "", origin=None) -> Assessment:
+    """A forum member changes a rating of an assessment, with a written reason; the predicate
+    follows from the ratings. A unit leader's results rating is fixed by the predicate of the
+    unit they lead, so only their behaviour rating can be adjusted. An edit of the unit's review
+    (locked first, so adjustments of one review serialise) and the assessment's ``adjust``
+    transition, in one transaction."""
     adjusted: dict = {}
 
     errors = Errors()
-    errors.choice("predicate", predicate, Assessment.Predicate.values, _("Choose a valid predicate."))
+    results_rating = errors.choice("results_rating", results_rating, RATINGS, _("Choose above, as_expected or below."), blank=True)
+    behaviour_rating = errors.choice("behaviour_rating", behaviour_rating, RATINGS, _("Choose above, as_expected or below."), blank=True)
     reason = errors.text("reason", reason, max_length=REASON_MAX, required=_("Give the reason for the change."))
 
     def change(flow) -> dict:
@@ -174,13 +187,28 @@ def unit_review_adjust(*, review: UnitReview, actor, assessment_id: int, predica
         assessment = Assessment.objects.filter(pk=assessment_id, unit_review=flow.document).first()
         if assessment is None:
             raise ValidationError({"assessment": [_("This assessment is not part of the unit's review.")]})
-        result = perform(assessment, "adjust", actor=actor, comment=reason,
-                         data={"predicate": predicate, "unit_review": flow.document.pk}, origin=origin)
+        check_rating_change(assessment, results_rating, behaviour_rating,
+                             _("A unit leader's results rating follows the predicate of the unit they lead; "
+                               "the forum can adjust only the behaviour rating."))
+        result = perform(assessment, "adjust", actor=actor, comment=reason, origin=origin,
+                         data={"results_rating": results_rating, "behaviour_rating": behaviour_rating, "unit_review": flow.document.pk})
         adjusted["assessment"] = result.document
-        return {"assessment": assessment.pk, "from": result.event.data.get("from", ""), "to": predicate}
+        data = result.event.data
+        return {"assessment": assessment.pk, "results_rating": results_rating, "behaviour_rating": behaviour_rating,
+                "from": data.get("from", ""), "to": data.get("to", "")}
 
     edit(review, "adjust", actor=actor, change=change, comment=reason, origin=origin)
     return adjusted["assessment"]
+
+
+def check_rating_change(assessment: Assessment, results_rating: str, behaviour_rating: str, leader_refusal: str) -> None:
+    """A change of the ratings must change one (a 400 otherwise), and never a unit leader's
+    results rating, which the predicate of the unit they lead fixes."""
+    if assessment.is_unit_leader and results_rating and results_rating != assessment.results_rating:
+        raise ValidationError({"results_rating": [leader_refusal]})
+    if not ((results_rating and results_rating != assessment.results_rating)
+            or (behaviour_rating and behaviour_rating != assessment.behaviour_rating)):
+        raise ValidationError({"results_rating": [_("Give a results or behaviour rating other than the current one.")]})
 
 
 def unit_review_approve(*, review: UnitReview, actor, justification: str = "", origin=None) -> UnitReview:

@@ -107,11 +107,12 @@ def test_the_csv_export_lists_only_ratified_results_and_filters_by_unit(org, cyc
     finalise(evaluation)
     assert csv_rows(org.hr, cycle) == []
     unit_review_ratify(review=reviews(evaluation)[org.division.pk], actor=ratifier_of(cycle))
-    rows = csv_rows(org.hr, cycle)
-    assert sorted(r["name"] for r in rows) == ["Kabid A", "Staf A1", "Staf A2"]
-    assert {r["nip"] for r in rows} == {org.kabid.nip, org.employee.nip, org.colleague.nip}
+    rows = csv_rows(org.hr, cycle)  # the division's review: its staff (kabid is in the agency's review)
+    assert sorted(r["name"] for r in rows) == ["Staf A1", "Staf A2"]
+    assert {r["nip"] for r in rows} == {org.employee.nip, org.colleague.nip}
     assert {r["predicate"] for r in rows} == {"good"}
-    assert len(csv_rows(org.hr, cycle, unit=org.division.pk)) == 3
+    assert {(r["changed_by"], r["predicate_before_change"]) for r in rows} == {("", "")}  # as the rater rated
+    assert len(csv_rows(org.hr, cycle, unit=org.division.pk)) == 2
     assert csv_rows(org.hr, cycle, unit=org.other_division.pk) == []
 
 

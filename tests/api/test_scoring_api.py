@@ -9,7 +9,7 @@ from processes.models import Assessment, UnitReview
 from ..conftest import approve_plan, fill_plan, plan_of
 from ..factories import UserFactory
 from ..lifecycle import approve_all_plans, rate_all, rate_and_submit, set_unit_predicates, start_evaluation
-from .helpers import API, assessment_url, at, english, review_url
+from .helpers import API, add_staff, assessment_url, at, english, review_url
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,8 @@ def test_ratings_cannot_change_after_submission(org, cycle, evaluation):
     ("needs_improvement", "below", "needs_improvement"),
 ])
 def test_the_unit_leaders_results_rating_follows_the_unit_predicate(org, cycle, evaluation, unit_predicate, results, predicate):
-    set_predicate(org.kepala.user, review_of(evaluation, org.division), unit_predicate)
+    set_predicate(org.sekda.user, review_of(evaluation, org.agency), "good")  # the review kabid's result sits in
+    set_predicate(org.kepala.user, review_of(evaluation, org.division), unit_predicate)  # the unit he leads
     leader = assessment_of(evaluation, org.kabid)
     assert leader.is_unit_leader
     rate(org.kepala.user, leader, results_rating="below", behaviour_rating="above")
@@ -206,8 +207,9 @@ def test_the_forum_sees_every_assessment_the_distribution_and_each_rule_of_the_p
     set_unit_predicates(evaluation, "good")
     rate_all(evaluation)
     board = english(org.forum_member).get(review_url(review_of(evaluation, org.division))).json()
-    assert sorted(a["employee"]["id"] for a in board["assessments"]) == sorted([org.kabid.pk, org.employee.pk, org.colleague.pk])
-    assert board["total"] == 3 and board["distribution"] == {"very_good": 0, "good": 3, "needs_improvement": 0, "poor": 0, "very_poor": 0}
+    # the division's staff; kabid is calibrated in the agency's review (kepala rates him)
+    assert sorted(a["employee"]["id"] for a in board["assessments"]) == sorted([org.employee.pk, org.colleague.pk])
+    assert board["total"] == 2 and board["distribution"] == {"very_good": 0, "good": 2, "needs_improvement": 0, "poor": 0, "very_poor": 0}
     assert [(rule["rule"]["op"], rule["passes"]) for rule in board["pattern"]] == [
         ("most", True), ("at_most_share", False), ("at_least_count", False)]
     assert len(board["departures"]) == 2
@@ -218,22 +220,35 @@ def test_neither_an_employee_nor_another_units_forum_sees_the_board(org, cycle, 
     assert english(org.forum_member).get(review_url(review_of(evaluation, org.other_division))).status_code == 404
 
 
-def test_the_forum_adjusts_a_predicate_only_with_a_reason_and_only_in_its_unit(org, cycle, evaluation):
+def test_the_forum_adjusts_a_rating_only_with_a_reason_and_only_in_its_unit(org, cycle, evaluation):
     set_unit_predicates(evaluation)
     rate_all(evaluation)
     review, assessment = review_of(evaluation, org.division), assessment_of(evaluation, org.employee)
     url = review_url(review, "adjust")
-    assert post(org.forum_member, url, {"assessment": assessment.pk, "predicate": "needs_improvement"}).json()["errors"]["reason"]
-    assert post(org.forum_member, url, {"assessment": assessment.pk, "predicate": "needs_improvement", "reason": "  "}).status_code == 400
+    assert post(org.forum_member, url, {"assessment": assessment.pk, "results_rating": "below"}).json()["errors"]["reason"]
+    assert post(org.forum_member, url, {"assessment": assessment.pk, "results_rating": "below", "reason": "  "}).status_code == 400
     foreign = assessment_of(evaluation, org.other_employee)
     assert post(org.forum_member, url,
-                {"assessment": foreign.pk, "predicate": "poor", "reason": "Kalibrasi"}).json()["errors"]["assessment"]
-    assert post(org.hr, url, {"assessment": assessment.pk, "predicate": "poor", "reason": "Kalibrasi"}).status_code == 403
+                {"assessment": foreign.pk, "behaviour_rating": "below", "reason": "Kalibrasi"}).json()["errors"]["assessment"]
+    assert post(org.hr, url, {"assessment": assessment.pk, "behaviour_rating": "below", "reason": "Kalibrasi"}).status_code == 403
     adjusted = post(org.forum_member, url,
-                    {"assessment": assessment.pk, "predicate": "needs_improvement", "reason": "Kalibrasi pola"}).json()
-    assert (adjusted["predicate"], adjusted["rated_predicate"], adjusted["adjusted"]) == ("needs_improvement", "good", True)
+                    {"assessment": assessment.pk, "results_rating": "below", "reason": "Kalibrasi pola"}).json()
+    assert (adjusted["results_rating"], adjusted["behaviour_rating"]) == ("below", "as_expected")
+    assert (adjusted["predicate"], adjusted["rated_predicate"], adjusted["previous_predicate"]) == ("needs_improvement",) * 2 + ("good",)
+    assert (adjusted["changed_by"], adjusted["adjusted"]) == ("forum", True)
     foreign.refresh_from_db()
     assert foreign.predicate == "good" and not foreign.adjusted
+
+
+def test_the_forum_changes_a_rating_never_a_bare_predicate(org, cycle, evaluation):
+    set_unit_predicates(evaluation)
+    rate_all(evaluation)
+    review, assessment = review_of(evaluation, org.division), assessment_of(evaluation, org.employee)
+    refused = post(org.forum_member, review_url(review, "adjust"),
+                   {"assessment": assessment.pk, "predicate": "needs_improvement", "reason": "Kalibrasi pola"})
+    assert refused.status_code == 400 and refused.json()["errors"]["predicate"]
+    assessment.refresh_from_db()
+    assert (assessment.predicate, assessment.changed_by) == ("good", "")
 
 
 def test_approving_a_departure_from_the_pattern_needs_a_justification_and_issues_every_result(org, cycle, evaluation):
@@ -252,7 +267,16 @@ def test_approving_a_departure_from_the_pattern_needs_a_justification_and_issues
     assert assessment_of(evaluation, org.other_employee).status == "submitted"  # another unit's review
 
 
-def test_a_distribution_that_follows_the_pattern_is_approved_without_a_justification(org, cycle, evaluation):
+@pytest.fixture
+def evaluation_with_three_staff(org, request):
+    """The ``evaluation``, with a third staff member in the division from before the cycle opened
+    (two people cannot follow the pattern of a "good" unit: most, but at most 70%, good)."""
+    add_staff(org, 1)
+    return request.getfixturevalue("evaluation")
+
+
+def test_a_distribution_that_follows_the_pattern_is_approved_without_a_justification(org, evaluation_with_three_staff):
+    evaluation = evaluation_with_three_staff
     set_unit_predicates(evaluation, "good")
     rate_all(evaluation, {org.employee.pk: ("below", "as_expected")})  # one needs_improvement, two good
     review = review_of(evaluation, org.division)
@@ -267,7 +291,7 @@ def test_the_forum_approves_only_when_every_assessment_is_submitted_and_only_the
     body = {"justification": "Sesuai rapat"}
     assert post(org.kepala.user, review_url(review, "approve"), body).status_code == 403
     pending = post(org.forum_member, review_url(review, "approve"), body)
-    assert pending.status_code == 409 and "2" in pending.json()["detail"]
+    assert pending.status_code == 409 and "1" in pending.json()["detail"]  # the colleague's
     assert assessment_of(evaluation, org.employee).status == "submitted"
 
 
@@ -277,7 +301,8 @@ def test_once_issued_the_unit_predicate_the_predicates_and_the_approval_are_lock
     review, assessment = review_of(evaluation, org.division), assessment_of(evaluation, org.employee)
     post(org.forum_member, review_url(review, "approve"), {"justification": "Sesuai rapat"})
     assert set_predicate(org.kepala.user, review, "poor").status_code == 409
-    adjust = post(org.forum_member, review_url(review, "adjust"), {"assessment": assessment.pk, "predicate": "poor", "reason": "Terlambat"})
+    adjust = post(org.forum_member, review_url(review, "adjust"),
+                  {"assessment": assessment.pk, "behaviour_rating": "below", "reason": "Terlambat"})
     assert adjust.status_code == 409 and adjust.json()["status"] == "issued"
     assert post(org.forum_member, review_url(review, "approve"), {"justification": "Lagi"}).status_code == 409
     assessment.refresh_from_db()

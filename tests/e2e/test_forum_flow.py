@@ -1,11 +1,12 @@
 """The calibration forum (forum kalibrasi kinerja) in the browser: the division's board with the distribution of
-predicates and the pattern for the unit's predicate; one predicate adjusted with a reason, then
-the unit approved with a justification, which issues the assessments."""
+predicates and the pattern for the unit's predicate; one rating adjusted with a reason (the predicate
+follows from the ratings), then the unit approved with a justification, which issues the assessments."""
 
 import pytest
 
 from processes.models import Assessment, UnitReview
 
+from ..factories import EmployeeFactory
 from ..lifecycle import approve_all_plans, rate_and_submit, set_unit_predicates, start_evaluation
 from .conftest import screenshot
 
@@ -18,9 +19,18 @@ def click_and_wait(page, locator) -> None:
 
 
 @pytest.fixture
-def review(org, cycle):
+def staff_a3(org):
+    """A third staff member of the division, rated by kabid: the division's review holds its
+    staff (kabid is calibrated in the agency's review, whose leader rates him)."""
+    return EmployeeFactory(name="Staf A3", user__username="staf.a3", position__unit=org.division,
+                           position__superior=org.kabid.position)
+
+
+@pytest.fixture
+def review(org, staff_a3, request):
     """Every plan approved, the annual period started, the unit predicates "good", and every
     assessment of the division rated as expected ("good") and submitted."""
+    cycle = request.getfixturevalue("cycle")  # opened after the third staff member joined
     approve_all_plans(cycle)
     evaluation = start_evaluation(cycle, org.hr)
     set_unit_predicates(evaluation, "good")
@@ -36,9 +46,9 @@ def pattern_badges(page) -> list[str]:
     return page.locator("#pattern ul.rules li .badge").all_inner_texts()
 
 
-def test_the_forum_adjusts_a_predicate_and_approves_the_unit_which_issues_the_results(org, review, visit):
+def test_the_forum_adjusts_a_rating_and_approves_the_unit_which_issues_the_results(org, staff_a3, review, visit):
     assessments = {a.employee_id: a for a in Assessment.objects.filter(unit_review=review)}
-    assert set(assessments) == {org.kabid.pk, org.employee.pk, org.colleague.pk}
+    assert set(assessments) == {org.employee.pk, org.colleague.pk, staff_a3.pk}
     adjusted = assessments[org.colleague.pk]
 
     page = visit("forum", language="en")
@@ -64,18 +74,22 @@ def test_the_forum_adjusts_a_predicate_and_approves_the_unit_which_issues_the_re
     assert page.locator("#assessments tbody tr").count() == 3
     screenshot(page, "forum_board")
 
-    # The forum lowers the colleague's predicate, with a reason.
+    # The forum lowers the colleague's results rating, with a reason: the predicate follows.
     line = page.locator(f"#assessment-{adjusted.pk}")
     line.locator("summary").click()
-    line.locator(f"#predicate-{adjusted.pk}").select_option("needs_improvement")
+    line.locator(f"#results-{adjusted.pk}").select_option("below")
     line.locator(f"#reason-{adjusted.pk}").fill("Target laporan triwulan III tidak tercapai menurut notulen rapat.")
-    click_and_wait(page, line.get_by_role("button", name="Change the predicate"))
-    assert page.locator(".messages li.success").inner_text() == "The predicate is changed and the reason recorded."
+    click_and_wait(page, line.get_by_role("button", name="Change the ratings"))
+    assert page.locator(".messages li.success").inner_text() == (
+        "The ratings are changed and the reason recorded; the predicate follows from them.")
     adjusted.refresh_from_db()
-    assert (adjusted.predicate, adjusted.rated_predicate, adjusted.adjusted) == ("needs_improvement", "good", True)
+    assert (adjusted.results_rating, adjusted.behaviour_rating) == ("below", "as_expected")
+    assert (adjusted.predicate, adjusted.rated_predicate, adjusted.previous_predicate) == ("needs_improvement",) * 2 + ("good",)
+    assert (adjusted.changed_by, adjusted.adjusted) == ("forum", True)
     assert adjusted.status == Assessment.Status.SUBMITTED
     line = page.locator(f"#assessment-{adjusted.pk}")
-    assert "Needs improvement" in line.inner_text() and "adjusted" in line.inner_text() and "from Good" in line.inner_text()
+    text = line.inner_text()
+    assert "Needs improvement" in text and "changed by the calibration forum" in text and "from Good" in text
     assert pattern_badges(page) == ["pass", "pass", "pass"]
     assert "follow the distribution pattern" in page.locator("#approve").inner_text()
 

@@ -173,6 +173,15 @@ def quarterly(org, django_capture_on_commit_callbacks) -> Cycle:
     return _year(org, django_capture_on_commit_callbacks, name="Kinerja 2027")
 
 
+@pytest.fixture
+def quarterly_of_three(org, django_capture_on_commit_callbacks) -> Cycle:
+    """``quarterly``, with a third staff member of the division (rated by kabid) from before it
+    opened: the division's review holds its staff, not kabid (calibrated in the agency's review),
+    and two people cannot follow the pattern of a good unit (most, but at most 70%, good)."""
+    EmployeeFactory(name="Staf A3", position__unit=org.division, position__superior=org.kabid.position)
+    return _year(org, django_capture_on_commit_callbacks, name="Kinerja 2027")
+
+
 def _year(org, capture, *, name: str, year: int = 2027) -> Cycle:
     cycle = cycle_create(actor=org.hr, name=name, year=year, units=[org.agency], plan_deadline=datetime.date(year, 1, 31),
                          period_type=Cycle.PeriodType.QUARTERLY)
@@ -187,8 +196,8 @@ def _year(org, capture, *, name: str, year: int = 2027) -> Cycle:
 
 def scored(cycle, org, period: str):
     """The period started, every unit's predicate "good", every assessment submitted: the
-    division's colleague "needs improvement", everyone else "good" (the division passes the
-    pattern of a good unit)."""
+    division's colleague "needs improvement", everyone else "good" (with a third staff member,
+    ``quarterly_of_three``, the division passes the pattern of a good unit)."""
     evaluation = start_evaluation(cycle, org.hr, period)
     set_unit_predicates(evaluation, "good")
     rate_all(evaluation, {org.colleague.pk: ("below", "as_expected")})
@@ -213,11 +222,11 @@ def issued_departures(review: UnitReview) -> list[str]:
 # Forum approval ---------------------------------------------------------------------------------
 
 
-def test_an_approval_racing_an_adjustment_issues_what_it_checked_and_records_the_true_departures(org, quarterly):
+def test_an_approval_racing_an_adjustment_issues_what_it_checked_and_records_the_true_departures(org, quarterly_of_three):
     forum = client_for(org.forum_member)
     seen = set()
     for period in PERIODS[:ROUNDS]:
-        evaluation = scored(quarterly, org, period)
+        evaluation = scored(quarterly_of_three, org, period)
         review = review_of(evaluation, org.division)
         colleague = assessment_of(evaluation, org.colleague)
         assert issued_departures(review) == []  # as scored; the adjustment departs from the pattern
@@ -225,7 +234,8 @@ def test_an_approval_racing_an_adjustment_issues_what_it_checked_and_records_the
         approval, adjustment = statuses(race(
             partial(forum.post, f"/api/v1/unit-reviews/{review.pk}/approve/", {}, format="json"),
             partial(forum.post, f"/api/v1/unit-reviews/{review.pk}/adjust/",
-                               {"assessment": colleague.pk, "predicate": "good", "reason": "Kinerja tim setara"}, format="json"),
+                               {"assessment": colleague.pk, "results_rating": "as_expected", "reason": "Kinerja tim setara"},
+                               format="json"),
         ))
         seen.add((approval, adjustment))
         review.refresh_from_db()
@@ -243,16 +253,24 @@ def test_an_approval_racing_an_adjustment_issues_what_it_checked_and_records_the
     assert seen <= {(200, 409), (400, 200)}
 
 
-def test_ten_concurrent_adjustments_of_one_review_each_succeed_in_turn_on_one_audit_chain(org, quarterly):
-    evaluation = scored(quarterly, org, "Q1")
+def test_ten_concurrent_adjustments_of_one_review_each_succeed_in_turn_on_one_audit_chain(org, quarterly_of_three):
+    evaluation = scored(quarterly_of_three, org, "Q1")
     review = review_of(evaluation, org.division)
     targets = list(Assessment.objects.filter(unit_review=review).order_by("pk"))
-    predicates = ["good", "needs_improvement", "very_good", "poor"]
+    assert len(targets) == 3  # so each round adjusts one of them four times, the others three times
+    # An adjustment must change a rating (else 400), whatever order the round runs in: each round
+    # gives an assessment distinct pairs of ratings, none of them what the round before could have
+    # left (two halves of the eight pairs other than the rater's, taken in turn).
+    pairs = [(results, behaviour) for results in ("above", "as_expected", "below") for behaviour in ("above", "as_expected", "below")]
+    halves = {t.pk: [others[:4], others[4:]]
+              for t in targets for others in [[p for p in pairs if p != (t.results_rating, t.behaviour_rating)]]}
     clients = [client_for(org.forum_member) for _ in range(10)]
     for round_ in range(ROUNDS):
         calls = []
         for n, client in enumerate(clients):
-            body = {"assessment": targets[n % len(targets)].pk, "predicate": predicates[(n + round_) % len(predicates)],
+            target = targets[n % len(targets)]
+            results, behaviour = halves[target.pk][round_ % 2][n // len(targets)]
+            body = {"assessment": target.pk, "results_rating": results, "behaviour_rating": behaviour,
                     "reason": f"Kalibrasi {round_}-{n}"}
             calls.append(lambda client=client, body=body: client.post(f"/api/v1/unit-reviews/{review.pk}/adjust/", body, format="json"))
         assert statuses(race(*calls)) == [200] * 10
@@ -280,8 +298,8 @@ def test_a_ratification_racing_an_objection_decision_ratifies_all_final_results_
         evaluation = scored(quarterly, org, period)
         review = review_of(evaluation, org.division)
         issue_unit(review, org.forum_member)
-        for employee in (org.kabid, org.colleague):
-            perform(assessment_of(evaluation, employee), "accept", actor=employee.user)
+        # the division's staff but the objecting employee (kabid's result is in the agency's review)
+        perform(assessment_of(evaluation, org.colleague), "accept", actor=org.colleague.user)
         objected = assessment_of(evaluation, org.employee)
         objection = objection_file(assessment=objected, actor=org.employee.user, reasons="Capaian saya melebihi target")
         objection_explain(objection=objection, actor=org.kabid.user, explanation="Sesuai catatan bulanan")

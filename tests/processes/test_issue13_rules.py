@@ -71,8 +71,8 @@ def test_the_forum_is_called_the_calibration_forum_in_indonesian_never_tim_penil
     from django.utils import translation
 
     with translation.override("id"):
-        assert translation.gettext("adjusted by the forum") == "disesuaikan oleh forum kalibrasi kinerja"
+        assert translation.gettext("the calibration forum") == "Forum Kalibrasi Kinerja"
         assert translation.gettext("Review forum member") == "Anggota forum kalibrasi kinerja"
-        assert "forum kalibrasi kinerja" in translation.gettext("Only the review forum of this unit may do this.")
+        assert "forum kalibrasi kinerja" in translation.gettext("Only the calibration forum of this unit may do this.")
     po = (pathlib.Path(__file__).resolve().parents[2] / "locale/id/LC_MESSAGES/django.po").read_text()
     assert "tim penilai" not in po.lower()

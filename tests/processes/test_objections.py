@@ -54,6 +54,12 @@ def objection(org, issued):
         return objection_file(assessment=issued, actor=org.employee.user, reasons="Capaian saya melebihi target")
 
 
+def forum_of_the_other_division(org, cycle):
+    member = UserFactory(username="forum.b")
+    CycleRoleFactory(cycle=cycle, user=member, role="forum_member", unit=org.other_division)
+    return member
+
+
 def lapse_events(assessment):
     return AuditEvent.objects.filter(document_type="assessment", document_id=assessment.pk, action="lapse")
 
@@ -301,7 +307,7 @@ def test_results_whose_window_has_passed_lapse_into_final_as_the_system(org, sco
     with at(16):
         assert assessments_lapse() == 0  # the last day of the window
     with at(17):
-        assert assessments_lapse() == 3
+        assert assessments_lapse() == 2  # the employee's and the colleague's
     for assessment in division:
         assessment.refresh_from_db()
         assert assessment.status == Assessment.Status.FINAL and assessment.final_at is not None
@@ -312,30 +318,31 @@ def test_results_whose_window_has_passed_lapse_into_final_as_the_system(org, sco
 
 def test_the_sweep_run_twice_lapses_each_result_once(org, issued):
     with at(17):
-        assert assessments_lapse() == 3
+        assert assessments_lapse() == 2
         assert assessments_lapse() == 0
     assert lapse_events(issued).count() == 1
-    assert AuditEvent.objects.filter(document_type="assessment", action="lapse").count() == 3
+    assert AuditEvent.objects.filter(document_type="assessment", action="lapse").count() == 2
 
 
 def test_results_still_inside_their_window_are_untouched(org, cycle, scoring, issued):
-    other_forum = UserFactory(username="forum.b")
-    CycleRoleFactory(cycle=cycle, user=other_forum, role="forum_member", unit=org.other_division)
     with at(5):
-        issue_unit(review_of(scoring, org.other_division), other_forum)  # window open until 19 March
+        issue_unit(review_of(scoring, org.other_division), forum_of_the_other_division(org, cycle))  # window open until 19 March
     with at(17):
-        assert assessments_lapse() == 3
+        assert assessments_lapse() == 2  # the division's
     later = assessment_of(scoring, org.other_employee)
     assert later.status == Assessment.Status.ISSUED and not lapse_events(later).exists()
 
 
-def test_accepted_and_objected_results_are_not_lapsed(org, scoring, issued):
+def test_accepted_and_objected_results_are_not_lapsed(org, cycle, scoring, issued):
+    with at(2):
+        issue_unit(review_of(scoring, org.other_division), forum_of_the_other_division(org, cycle))
     with at(3):
         perform(assessment_of(scoring, org.colleague), "accept", actor=org.colleague.user)
         objection_file(assessment=issued, actor=org.employee.user, reasons="Capaian saya melebihi target")
     accepted = assessment_of(scoring, org.colleague)
     with at(17):
-        assert assessments_lapse() == 1  # kabid's own result only
+        assert assessments_lapse() == 1  # the other division's staff member's only
+    assert lapse_events(assessment_of(scoring, org.other_employee)).exists()
     assert not lapse_events(accepted).exists() and not lapse_events(issued).exists()
     assert assessment_of(scoring, org.colleague).final_at == accepted.final_at
     assert assessment_of(scoring, org.employee).status == Assessment.Status.OBJECTED

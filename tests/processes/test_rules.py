@@ -53,12 +53,17 @@ def test_a_submitted_assessment_gets_the_predicate_of_its_ratings(org, scoring, 
     assert submitted.rated_predicate == submitted.predicate == expected
 
 
+def set_predicate(evaluation, unit, unit_predicate: str) -> None:
+    review = review_of(evaluation, unit)
+    unit_review_set_predicate(review=review, actor=review.predicate_setter.user, unit_predicate=unit_predicate)
+
+
 @pytest.mark.parametrize(("unit_predicate", "leader_results"), LEADER_RESULTS)
 def test_the_leaders_results_rating_follows_the_unit_predicate_whatever_the_rater_entered(
     org, evaluation, unit_predicate, leader_results
 ):
-    review = review_of(evaluation, org.division)
-    unit_review_set_predicate(review=review, actor=org.kepala.user, unit_predicate=unit_predicate)
+    set_predicate(evaluation, org.agency, "good")  # the review kabid's result sits in (kepala rates him)
+    set_predicate(evaluation, org.division, unit_predicate)  # the unit kabid leads: it fixes his results rating
     leader = assessment_of(evaluation, org.kabid)
     assert leader.is_unit_leader
     entered = "below" if leader_results == "above" else "above"  # the opposite of what the unit's predicate says
@@ -69,7 +74,8 @@ def test_the_leaders_results_rating_follows_the_unit_predicate_whatever_the_rate
 
 
 def test_a_leader_may_be_submitted_with_the_behaviour_rating_only(org, evaluation):
-    unit_review_set_predicate(review=review_of(evaluation, org.division), actor=org.kepala.user, unit_predicate="outstanding")
+    set_predicate(evaluation, org.agency, "good")
+    set_predicate(evaluation, org.division, "outstanding")
     leader = assessment_of(evaluation, org.kabid)
     assessment_rate(assessment=leader, actor=org.kepala.user, ratings={"behaviour_rating": "above"})
     submitted = perform(leader, "submit", actor=org.kepala.user).document

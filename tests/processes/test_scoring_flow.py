@@ -166,8 +166,10 @@ def scored(org, scoring):
     return review_of(scoring, org.division)
 
 
-def adjust(review, actor, assessment, predicate="very_good", reason="Kalibrasi pola distribusi"):
-    return unit_review_adjust(review=review, actor=actor, assessment_id=assessment.pk, predicate=predicate, reason=reason)
+def adjust(review, actor, assessment, reason="Kalibrasi pola distribusi", **ratings):
+    """The forum changes a rating (results "below" unless ``ratings`` say otherwise); the predicate follows."""
+    ratings = ratings or {"results_rating": "below"}
+    return unit_review_adjust(review=review, actor=actor, assessment_id=assessment.pk, reason=reason, **ratings)
 
 
 def forum_of(cycle, unit, username):
@@ -176,22 +178,27 @@ def forum_of(cycle, unit, username):
     return member
 
 
-def test_a_forum_member_of_the_unit_adjusts_a_predicate_audited_on_both_documents(org, scoring, scored):
+def test_a_forum_member_of_the_unit_adjusts_a_rating_the_predicate_follows_audited_on_both_documents(org, scoring, scored):
     employee = assessment_of(scoring, org.employee)
-    adjusted = adjust(scored, org.forum_member, employee)
-    assert (adjusted.predicate, adjusted.rated_predicate, adjusted.adjusted) == ("very_good", "good", True)
+    adjusted = adjust(scored, org.forum_member, employee, results_rating="below")  # as expected / as expected: good
+    assert (adjusted.results_rating, adjusted.behaviour_rating) == ("below", "as_expected")
+    assert (adjusted.predicate, adjusted.rated_predicate, adjusted.previous_predicate) == ("needs_improvement",) * 2 + ("good",)
+    assert (adjusted.changed_by, adjusted.adjusted) == (Assessment.ChangedBy.FORUM, True)
     assert adjusted.status == Assessment.Status.SUBMITTED
     on_assessment = AuditEvent.objects.get(document_type="assessment", document_id=employee.pk, action="adjust")
     assert (on_assessment.actor_id, on_assessment.comment) == (org.forum_member.pk, "Kalibrasi pola distribusi")
-    assert on_assessment.data["predicate"] == "very_good" and on_assessment.data["from"] == "good"
+    assert on_assessment.data["results_rating"] == "below"
+    assert (on_assessment.data["from"], on_assessment.data["to"]) == ("good", "needs_improvement")
     on_review = AuditEvent.objects.get(document_type="unit_review", document_id=scored.pk, action="adjust")
     assert on_review.actor_id == org.forum_member.pk and on_review.comment == "Kalibrasi pola distribusi"
-    assert on_review.data == {"assessment": employee.pk, "from": "good", "to": "very_good"}
+    assert on_review.data == {"assessment": employee.pk, "results_rating": "below", "behaviour_rating": "",
+                              "from": "good", "to": "needs_improvement"}
 
 
 def test_a_forum_member_of_a_unit_above_adjusts_too(org, cycle, scoring, scored):
     agency_forum = forum_of(cycle, org.agency, "forum.agency")
-    assert adjust(scored, agency_forum, assessment_of(scoring, org.colleague), "needs_improvement").predicate == "needs_improvement"
+    adjusted = adjust(scored, agency_forum, assessment_of(scoring, org.colleague), behaviour_rating="below")
+    assert (adjusted.behaviour_rating, adjusted.predicate) == ("below", "poor")
 
 
 @pytest.mark.parametrize("who", ["other_forum", "kabid", "hr"])
@@ -238,8 +245,7 @@ def test_a_non_forum_user_is_refused_before_being_asked_for_a_justification(org,
 
 
 def test_a_unit_with_a_draft_assessment_left_is_not_approved(org, scoring):
-    rate_and_submit(assessment_of(scoring, org.employee))
-    rate_and_submit(assessment_of(scoring, org.colleague))
+    rate_and_submit(assessment_of(scoring, org.employee))  # the colleague's is still a draft
     review = review_of(scoring, org.division)
     with pytest.raises(InvalidTransition, match="1 assessment"):
         unit_review_approve(review=review, actor=org.forum_member, justification="Sesuai rapat")
@@ -257,7 +263,7 @@ def ratifier(org, cycle):
 def test_ratification_waits_until_every_result_is_final(org, scoring, scored, ratifier):
     issue_unit(scored, org.forum_member)
     perform(assessment_of(scoring, org.employee), "accept", actor=org.employee.user)
-    with pytest.raises(InvalidTransition, match="2 result"):
+    with pytest.raises(InvalidTransition, match="1 result"):  # the colleague's
         unit_review_ratify(review=scored, actor=ratifier)
     scored.refresh_from_db()
     assert scored.status == UnitReview.Status.ISSUED
@@ -267,7 +273,7 @@ def test_ratification_waits_until_every_result_is_final(org, scoring, scored, ra
 @pytest.fixture
 def all_final(org, scoring, scored):
     issue_unit(scored, org.forum_member)
-    for employee in (org.kabid, org.employee, org.colleague):
+    for employee in (org.employee, org.colleague):  # the division's staff (kabid's result is in the agency's review)
         perform(assessment_of(scoring, employee), "accept", actor=employee.user)
     return scored
 

@@ -90,7 +90,7 @@ def test_each_user_sees_only_the_forms_of_what_they_may_do(org, evaluation):
     set_unit_predicates(evaluation, "good")
     rate_all(evaluation)
     forum = browser(org.forum_member).get(url(review)).text
-    assert 'value="approve"' in forum and forum.count('value="adjust"') == 3
+    assert 'value="approve"' in forum and forum.count('value="adjust"') == 2  # the division's staff (kabid is in the agency's)
     assert 'value="set_unit_predicate"' not in forum and 'value="ratify"' not in forum
     hr = browser(org.hr).get(url(review)).text
     assert not any(f'value="{action}"' in hr for action in ("set_unit_predicate", "adjust", "approve", "ratify"))
@@ -101,7 +101,8 @@ def test_a_forbidden_post_is_refused_and_changes_nothing(org, cycle, scored):
     refused = [
         browser(org.forum_member).post(url(review), {"action": "set_unit_predicate", "unit_predicate": "poor"}),
         browser(org.kepala.user).post(url(review), {"action": "approve", "justification": "Sesuai rapat"}),
-        browser(org.hr).post(url(review), {"action": "adjust", "assessment": assessment.pk, "predicate": "poor", "reason": "x"}),
+        browser(org.hr).post(url(review), {"action": "adjust", "assessment": assessment.pk, "results_rating": "below",
+                                           "behaviour_rating": "as_expected", "reason": "x"}),
         browser(org.forum_member).post(url(review), {"action": "ratify"}),
     ]
     assert [r.status_code for r in refused] == [403, 403, 403, 403]
@@ -126,22 +127,25 @@ def test_the_leader_above_sets_the_unit_predicate(org, evaluation):
     assert invalid.status_code == 400 and "Choose outstanding, good" in invalid.text
 
 
-def test_the_forum_adjusts_a_predicate_only_with_a_written_reason(org, scored):
+def test_the_forum_adjusts_a_rating_only_with_a_written_reason_and_the_predicate_follows(org, scored):
     review, assessment = review_of(scored, org.division), assessment_of(scored, org.employee)
     forum = browser(org.forum_member)
-    missing = forum.post(url(review), {"action": "adjust", "assessment": assessment.pk, "predicate": "needs_improvement", "reason": " "})
+    lower = {"action": "adjust", "assessment": assessment.pk, "results_rating": "below", "behaviour_rating": "as_expected"}
+    missing = forum.post(url(review), {**lower, "reason": " "})
     assert missing.status_code == 400 and "Give the reason for the change." in missing.text
     assert "<details open>" in missing.text  # the row's form stays open with the error in place
-    foreign = forum.post(url(review), {"action": "adjust", "assessment": assessment_of(scored, org.other_employee).pk,
-                                       "predicate": "poor", "reason": "Kalibrasi"})
+    unchanged = forum.post(url(review), {**lower, "results_rating": "as_expected", "reason": "Kalibrasi"})
+    assert unchanged.status_code == 400 and "Give a results or behaviour rating other than the current one." in unchanged.text
+    foreign = forum.post(url(review), {**lower, "assessment": assessment_of(scored, org.other_employee).pk, "reason": "Kalibrasi"})
     assert foreign.status_code == 400 and "This assessment is not part of the unit&#x27;s review." in foreign.text
     assessment.refresh_from_db()
     assert (assessment.predicate, assessment.adjusted) == ("good", False)
-    done = forum.post(url(review), {"action": "adjust", "assessment": assessment.pk, "predicate": "needs_improvement",
-                                    "reason": "Kalibrasi pola distribusi"}, follow=True)
-    assert "The predicate is changed and the reason recorded." in done.text and "adjusted" in done.text
+    done = forum.post(url(review), {**lower, "reason": "Kalibrasi pola distribusi"}, follow=True)
+    assert "The ratings are changed and the reason recorded; the predicate follows from them." in done.text
+    assert "changed by the calibration forum" in done.text and "from Good" in done.text
     assessment.refresh_from_db()
-    assert (assessment.predicate, assessment.rated_predicate, assessment.adjusted) == ("needs_improvement", "good", True)
+    assert (assessment.results_rating, assessment.predicate, assessment.rated_predicate) == ("below",) + ("needs_improvement",) * 2
+    assert (assessment.previous_predicate, assessment.changed_by, assessment.adjusted) == ("good", "forum", True)
 
 
 def test_approving_a_departure_needs_a_justification_shown_in_place_then_issues(org, scored):
@@ -167,7 +171,7 @@ def test_the_ratifying_official_ratifies_once_every_result_is_final(org, cycle):
     evaluation = issued_evaluation(org, cycle)
     review, official = review_of(evaluation, org.division), ratifier_of(cycle)
     waiting = browser(official).get(url(review)).text
-    assert "3 results of the unit are not final yet." in waiting and 'value="ratify"' not in waiting
+    assert "2 results of the unit are not final yet." in waiting and 'value="ratify"' not in waiting
     early = browser(official).post(url(review), {"action": "ratify"})
     assert early.status_code == 409 and "not final" in early.text
     finalise(evaluation)
@@ -194,7 +198,7 @@ def test_the_board_shows_ratings_the_distribution_and_the_feedback(org, scored):
     page = browser(org.forum_member).get(url(review)).text
     for text in ("Staf A1", "Staf A2", "Kabid A", "As expected", "Submitted", "Kabid A</td>"):
         assert text in page
-    assert 'style="width: 100%"' in page and "<span>3</span>" in page  # three Good of three
+    assert 'style="width: 100%"' in page and "<span>2</span>" in page  # two Good of two (kabid, their rater, is in the agency's review)
     assert "Colleagues: 3 answers" in page and "Kurang teliti" in page
     assert "Public: 3.0 ★ (1)" in page or "Public: 3 ★ (1)" in page
     assert "Average 4.0 ★ from 3 ratings in the period." in page  # the unit with its counters

@@ -188,8 +188,8 @@ def walk_a_year(org, ledger: Ledger) -> dict:
             unit_review_set_predicate(review=agency, actor=agency.predicate_setter.user, unit_predicate="outstanding")
         division = reviews[org.division.pk]
         with write("the forum adjusts", division, assessments[colleague.pk]):
-            unit_review_adjust(review=division, actor=forum, assessment_id=assessments[colleague.pk].pk, predicate="very_good",
-                               reason="Kalibrasi")
+            unit_review_adjust(review=division, actor=forum, assessment_id=assessments[colleague.pk].pk, results_rating="above",
+                               behaviour_rating="above", reason="Kalibrasi")  # very good
         for review in reviews.values():
             with write("the forum issues a unit", review, *Assessment.objects.filter(unit_review=review)):
                 unit_review_approve(review=review, actor=forum, justification="Sesuai rapat")

@@ -165,8 +165,8 @@ def test_an_adjustment_keeps_the_forum_members_tasks(org, scoring_review):
     with at(3, 4):
         rate_and_submit(assessment)
     with at(3, 6):
-        unit_review_adjust(review=scoring_review, actor=org.forum_member, assessment_id=assessment.pk, predicate="very_good",
-                           reason="Kalibrasi pola distribusi")
+        unit_review_adjust(review=scoring_review, actor=org.forum_member, assessment_id=assessment.pk, results_rating="above",
+                           behaviour_rating="above", reason="Kalibrasi pola distribusi")
     assert snapshot(forum) == before
 
 

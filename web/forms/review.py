@@ -13,7 +13,8 @@ class UnitPredicateForm(CommandForm):
 
 class AdjustForm(CommandForm):
     assessment = IdField()
-    predicate = OpenChoiceField()
+    results_rating = OpenChoiceField()
+    behaviour_rating = OpenChoiceField()
     reason = TextField()
 
 

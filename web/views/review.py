@@ -55,7 +55,7 @@ def reviews(request):
     )
     page = Paginator(queryset, 100).get_page(request.GET.get("page"))
     for review in page:
-        review.ready_to_ratify = review.may_ratify and review.assessment_count > 0 and review.not_final == 0
+        review.ready_to_ratify = review.may_ratify and review.not_final == 0
     return render(request, "web/review/list.html", {"page": page})
 
 
@@ -70,8 +70,9 @@ def _call(form, review: UnitReview, action: str, user, origin):
         return lambda: unit_review_set_predicate(review=review, actor=user, unit_predicate=data["unit_predicate"],
                                                  comment=data["comment"], origin=origin)
     if action == "adjust":
-        return lambda: unit_review_adjust(review=review, actor=user, assessment_id=data["assessment"],
-                                          predicate=data["predicate"], reason=data["reason"], origin=origin)
+        return lambda: unit_review_adjust(review=review, actor=user, assessment_id=data["assessment"], reason=data["reason"],
+                                          results_rating=data["results_rating"], behaviour_rating=data["behaviour_rating"],
+                                          origin=origin)
     if action == "approve":
         return lambda: unit_review_approve(review=review, actor=user, justification=data["justification"], origin=origin)
     return lambda: unit_review_ratify(review=review, actor=user, comment=data["comment"], origin=origin)
@@ -79,7 +80,7 @@ def _call(form, review: UnitReview, action: str, user, origin):
 
 SUCCESS = {
     "set_unit_predicate": gettext_lazy("The unit predicate is set."),
-    "adjust": gettext_lazy("The predicate is changed and the reason recorded."),
+    "adjust": gettext_lazy("The ratings are changed and the reason recorded; the predicate follows from them."),
     "approve": gettext_lazy("The unit's results are approved and issued to the employees."),
     "ratify": gettext_lazy("The unit's results are ratified."),
 }
@@ -147,8 +148,8 @@ def board_context(request, review: UnitReview, form_state: dict) -> dict:
         "review": review, "rows": rows, "total": total, "distribution": distribution, "pattern": pattern,
         "departures": data["departures"], "most_reading": data["most_reading"], "public_unit": public_unit,
         "public_unit_bars": _public_bars(public_unit),
-        "actions": actions, "may_adjust": may_adjust, "may_ratify": "ratify" in actions and statuses and not pending_final,
-        "pending_final": pending_final, "predicates": Assessment.Predicate.choices,
+        "actions": actions, "may_adjust": may_adjust, "may_ratify": "ratify" in actions and not pending_final,
+        "pending_final": pending_final, "ratings": Assessment.Rating.choices,
         "unit_predicates": UnitReview._meta.get_field("unit_predicate").choices,
         "form": form_state.get("action", ""), "errors": errors, "values": values,
         "adjust_errors": errors if adjusting and not matched else {},  # an assessment not on this board

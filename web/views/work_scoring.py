@@ -87,7 +87,7 @@ def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, g
     is_employee = a.member.employee.user_id == user.pk
     is_rater = not is_employee and a.flow_class(a).authorize(user, "rater") is not None
     rules = a.cycle.rules
-    unit_predicate = a.unit_review.unit_predicate
+    unit_predicate = a.unit_predicate
     fixed_results = fixed_results_rating(a)
     values = {"results_rating": a.results_rating, "behaviour_rating": a.behaviour_rating,
               "behaviour_values": a.behaviour_values or {}, "note": a.note, "reasons": ""}
@@ -103,7 +103,7 @@ def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, g
         "ratings": RATING_CHOICES, "rating_codes": RATINGS,
         "value_rows": [{"code": code, "label": label, "value": values["behaviour_values"].get(code, ""),
                         "display": ratings.get(values["behaviour_values"].get(code, ""), "")} for code, label in core_values()],
-        "unit_predicate": a.unit_review.get_unit_predicate_display() if unit_predicate else "",
+        "unit_predicate": a.get_unit_predicate_display() if unit_predicate else "",
         "fixed_results": ratings.get(fixed_results, ""),
         "preview": dict(Predicate.choices).get(preview_predicate(a), ""),
         "preview_data": {"matrix": rules["predicate_matrix"], "fixed": fixed_results,
