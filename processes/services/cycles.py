@@ -75,17 +75,17 @@ def cycle_create(
     return cycle
 
 
-def _agencies_of(units: list[Unit]) -> list[Unit]:
-    """Each unit's agency: the nearest unit of kind "agency" at or above it; a unit above every
-    agency (the government) stands for itself."""
+def _agency_by_unit(units: list[Unit]) -> dict[int, Unit]:
+    """Each unit's agency, by the unit's id: the nearest unit of kind "agency" at or above it; a
+    unit above every agency (the government) stands for itself. One query for all the units."""
     codes = {code for unit in units for code in unit.path.strip("/").split("/")}
     agencies = {a.code: a for a in Unit.objects.filter(code__in=codes, kind=Unit.Kind.AGENCY)}
-    found = {}
-    for unit in units:
-        chain = unit.path.strip("/").split("/")
-        agency = next((agencies[code] for code in reversed(chain) if code in agencies), unit)
-        found[agency.pk] = agency
-    return list(found.values())
+    return {unit.pk: next((agencies[code] for code in reversed(unit.path.strip("/").split("/")) if code in agencies), unit)
+            for unit in units}
+
+
+def _agencies_of(units: list[Unit]) -> list[Unit]:
+    return list({a.pk: a for a in _agency_by_unit(units).values()}.values())
 
 
 def _scope_key(units: list[Unit]) -> str:
@@ -94,10 +94,12 @@ def _scope_key(units: list[Unit]) -> str:
 
 def _overlapping_cycle(*, year: int, period_type: str, units: list[Unit]) -> Cycle | None:
     """A cycle of the same year and period type whose scope shares an employee with ``units``'
-    agencies (one contains the other), or None."""
-    paths = [a.path for a in _agencies_of(units)]
-    for other in Cycle.objects.filter(year=year, period_type=period_type).prefetch_related("units"):
-        other_paths = [a.path for a in _agencies_of(list(other.units.all()))]
+    agencies (one contains the other), or None. Two queries, however many cycles the year has."""
+    others = list(Cycle.objects.filter(year=year, period_type=period_type).prefetch_related("units"))
+    agency_of = _agency_by_unit(list(units) + [u for other in others for u in other.units.all()])
+    paths = [agency_of[u.pk].path for u in units]
+    for other in others:
+        other_paths = [agency_of[u.pk].path for u in other.units.all()]
         if any(p.startswith(q) or q.startswith(p) for p in paths for q in other_paths):
             return other
     return None

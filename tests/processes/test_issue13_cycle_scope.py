@@ -76,3 +76,16 @@ def test_hrs_page_answers_409_with_the_existing_cycle_named(org):
                                                 "units": [org.agency.pk], "plan_deadline": "2027-01-31"})
     assert page.status_code == 409 and "Kinerja 2027" in page.content.decode()
     assert Cycle.objects.filter(year=2027).count() == 1
+
+
+def test_the_overlap_check_reads_the_years_cycles_at_once_however_many_there_are(org, django_assert_max_num_queries):
+    from processes.services.cycles import _overlapping_cycle
+
+    from ..factories import RoleAssignmentFactory, UnitFactory
+
+    RoleAssignmentFactory(user=org.hr, unit=org.government)  # HR of the whole government, for the setup
+    for n in range(8):  # eight other agencies with a cycle of the year
+        _create(org, f"Kinerja lain {n}", units=[UnitFactory(code=f"OTHER-{n}", kind="agency", parent=org.government)])
+    with django_assert_max_num_queries(3):
+        assert _overlapping_cycle(year=2027, period_type=Cycle.PeriodType.ANNUAL, units=[org.agency]) is None
+    assert _overlapping_cycle(year=2027, period_type=Cycle.PeriodType.ANNUAL, units=[org.division]) is None
