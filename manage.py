@@ -1,10 +1,12 @@
 #!/usr/bin/env python
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    from config import settings_module
+
+    # DJANGO_SETTINGS_MODULE when set (production: config.settings.production); development's otherwise.
+    settings_module.use_default(settings_module.DEVELOPMENT)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -24,6 +24,7 @@ from workflow.engine import available_actions
 from workflow.errors import NotPermitted
 
 from .cycle_lists import LateReportSerializer, OverdueTaskSerializer
+from .cycle_progress import CycleProgressSerializer
 from .document_actions import AuditEventSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter, YearFilter
 from .plans import EmployeeRefSerializer
@@ -144,6 +145,7 @@ class CycleViewSet(
             return
         raise NotPermitted(_("Only HR of the cycle's units may see this."))
 
+    @extend_schema(responses=CycleProgressSerializer)
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
         cycle = self.get_object()

@@ -1,4 +1,5 @@
-"""Delegations: the ones a user gave or received, and HR's of its scope."""
+"""Delegations: the ones a user gave or received, and HR's of its scope; a new one only to a colleague
+of the delegator's agency (org/delegations.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from rest_framework.response import Response
 
 from config.request_origin import request_origin
 from org.delegations import delegation_create, delegation_end, delegations_visible_to
-from org.models import Delegation, Employee
+from org.models import Delegation
 
+from .filters import MAX_ID
 from .idempotent import IdempotentWrites
 from .plans import EmployeeRefSerializer
 
@@ -31,12 +33,17 @@ class DelegationSerializer(serializers.ModelSerializer):
 
 
 class DelegationCreateSerializer(serializers.Serializer):
-    delegate = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    """Parsed only: whom one may delegate to (a colleague of one's agency with an account) and for
+    whom HR may delegate are the service's rules (delegation_create). The ids are not looked up
+    here: "nobody by that id" and "someone you may not choose" must get the same answer."""
+
+    delegate = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                        help_text="the employee id of a colleague of your agency with a user account")
     start = serializers.DateField()
     end = serializers.DateField()
     reason = serializers.CharField(max_length=500)
-    delegator = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all(), required=False,
-                                                   help_text="HR only: whose tasks; yourself by default")
+    delegator = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                         help_text="HR only: whose tasks (an employee of your HR scope); yourself by default")
 
 
 class DelegationViewSet(

@@ -1,7 +1,9 @@
-"""HR's deliveries (e-mail and webhook) of its own agency, and sending a failed one again."""
+"""HR's deliveries (e-mail and webhook) of its own agency, and sending a failed one again. A webhook's
+deliveries belong to the agency of its endpoint's scope (notifications/selectors.py)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -42,14 +44,14 @@ class DeliveryViewSet(IdempotentWrites, mixins.ListModelMixin, mixins.RetrieveMo
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not is_hr(request.user):
-            raise NotPermitted("Only HR sees and resends deliveries.")
+            raise NotPermitted(_("Only HR sees and resends deliveries."))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Delivery.objects.none()
         status = self.request.query_params.get("status") or None
         if status is not None and status not in Delivery.Status.values:
-            raise ValidationError({"status": [f"One of: {', '.join(Delivery.Status.values)}."]})
+            raise ValidationError({"status": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Delivery.Status.values)}]})
         return deliveries_listed(self.request.user, status=status)
 
     @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=Delivery.Status.values,

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from config.request_origin import request_origin
 from config.unavailable import DATABASE_UNAVAILABLE
+from processes.selectors.privacy import history_shown
 from workflow import audit
 from workflow.engine import available_actions, perform
 from workflow.errors import WorkflowError
@@ -64,6 +65,8 @@ class AuditEventSerializer(serializers.Serializer):
     data = serializers.JSONField()
     channel = serializers.SerializerMethodField()
     hash = serializers.CharField()
+    redacted = serializers.BooleanField(default=False, help_text="the data and comment are withheld from you: they carry "
+                                                                 "a result not issued yet")
 
     def get_channel(self, event) -> str:
         return (event.origin or {}).get("channel", "")
@@ -154,6 +157,9 @@ class DocumentActionsMixin(IdempotentWrites):
             return {**engine_copy(document), "partial": True}
 
     def history_response(self, request):
+        """The document's audit trail, as the reader may see it: an event that carries a result
+        not issued to them yet keeps its step, actor and time without its data and comment
+        (processes/selectors/privacy.py, as the pages show the history)."""
         document = self.get_object()
-        events = audit.history(document.document_type, document.pk)
+        events = history_shown(document, audit.history(document.document_type, document.pk), request.user)
         return Response(AuditEventSerializer(events, many=True).data)

@@ -13,6 +13,7 @@ from notifications.models import Notification
 from notifications.services import notification_mark_read
 from processes.labels import labels_of
 from processes.selectors import notifications_for, open_tasks_for, unread_count
+from processes.selectors.privacy import RESULT_DATA_KEYS, notifications_withheld
 from workflow.models import OpenTask
 
 from .idempotent import IdempotentWrites
@@ -66,7 +67,17 @@ class NotificationSerializer(serializers.ModelSerializer):
         ]
 
     def get_message(self, notification) -> str:
-        return render(notification.event, notification.data, translation.get_language())
+        return render(notification.event, self._data(notification), translation.get_language())
+
+    def _data(self, notification) -> dict:
+        """The notice's data, without the keys that name a result the reader may not see yet
+        (processes/selectors/privacy.py): the message then reads without them."""
+        if notification.pk in self.context.get("withheld", ()):
+            return {key: value for key, value in (notification.data or {}).items() if key not in RESULT_DATA_KEYS}
+        return notification.data
+
+    def to_representation(self, notification):
+        return {**super().to_representation(notification), "data": self._data(notification)}
 
 
 class NotificationViewSet(IdempotentWrites, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -78,8 +89,13 @@ class NotificationViewSet(IdempotentWrites, mixins.ListModelMixin, viewsets.Gene
             return Notification.objects.none()
         return notifications_for(self.request.user).prefetch_related("deliveries")
 
+    def _serialize(self, notifications, **kwargs):
+        withheld = notifications_withheld(notifications, self.request.user)
+        return self.get_serializer(notifications, context={**self.get_serializer_context(), "withheld": withheld}, **kwargs).data
+
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        response = self.get_paginated_response(self._serialize(page, many=True))
         response.data["unread_count"] = unread_count(request.user)
         return response
 
@@ -87,4 +103,4 @@ class NotificationViewSet(IdempotentWrites, mixins.ListModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = notification_mark_read(notification=self.get_object())
-        return Response(self.get_serializer(notification).data)
+        return Response(self._serialize([notification], many=True)[0])

@@ -8,17 +8,24 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.request_origin import request_origin
 from processes.models import Evidence, MonthlyReport, Plan
 from processes.selectors import plans_visible_to, reports_visible_to
 from processes.services.public_feedback import summary as public_summary
-from processes.services.reports import evidence_add, evidence_delete, report_for_month, report_update_realisations
+from processes.services.reports import (
+    download_content_type,
+    download_name,
+    evidence_add,
+    evidence_delete,
+    report_for_month,
+    report_update_realisations,
+)
 
 from .document_actions import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
+from .parsers import FormParser, JSONParser, MultiPartParser
 from .plans import EmployeeRefSerializer
 
 
@@ -178,8 +185,10 @@ class ReportViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retrieve
             return Response(status=status.HTTP_204_NO_CONTENT)
         if evidence.kind != Evidence.Kind.FILE:
             raise NotFound()
-        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name,
-                            content_type=evidence.content_type or "application/octet-stream")
+        # Served as the type its content was found to be (never the type its sender claimed), as an
+        # attachment under a name that keeps its extension; SecurityMiddleware adds nosniff.
+        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=download_name(evidence),
+                            content_type=download_content_type(evidence))
 
     @extend_schema(request=CommentSerializer, responses=ReportDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from config.request_origin import request_origin
 from processes.models import PERIODS, Assessment, UnitReview
 from processes.selectors import assessments_visible_to, unit_reviews_visible_to
+from processes.selectors.privacy import access_to, board_access, board_summary_shown, shown, with_result_access
 from processes.services.feedback import aggregate, feedback_invite, may_invite, may_see_aggregate, period_months, respondents
 from processes.services.public_feedback import summary as public_summary
 from processes.services.result_outputs import DOCUMENT_STATUSES, evaluation_document_pdf
@@ -53,6 +54,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "previous_predicate", "led_review", "issued_at", "objection_deadline", "final_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, assessment):
+        """The result as the reader may see it (processes/selectors/privacy.py, as the pages): its
+        employee sees none of it before the forum issues it; a board's reader may be given the
+        levels of its rows in the context (``access``)."""
+        levels = self.context.get("access") or {}
+        access = levels.get(assessment.pk) or access_to(assessment, self.context["request"].user)
+        return super().to_representation(shown(assessment, access))
 
 
 class AssessmentDetailSerializer(AssessmentSerializer):
@@ -102,7 +111,7 @@ class AssessmentViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Assessment.objects.none()
-        return assessments_visible_to(self.request.user).order_by("id")
+        return with_result_access(assessments_visible_to(self.request.user), self.request.user).order_by("id")
 
     def get_serializer_class(self):
         return AssessmentSerializer if self.action == "list" else AssessmentDetailSerializer
@@ -253,10 +262,12 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         review = self.get_object()
         data = board(review, viewer=request.user)
         body = self.get_serializer(review).data
-        assessments = AssessmentSerializer(data["assessments"], many=True, context={"request": request}).data
-        for row in assessments:
-            if row["id"] in data["private"]:  # a rater reading the review: other employees' notes hidden
-                row["note"], row["behaviour_values"] = "", {}
+        # Each row as this reader may see it: a rater reading the review for the pattern's sake
+        # sees no other employee's note; nobody sees their own result before it is issued, nor
+        # reads it from the distribution.
+        levels = board_access(review, data["assessments"], request.user)
+        data = board_summary_shown(review, data, levels)
+        assessments = AssessmentSerializer(data["assessments"], many=True, context={"request": request, "access": levels}).data
         body.update({
             "assessments": assessments,
             "distribution": data["distribution"], "total": data["total"], "pattern": data["pattern"],
@@ -287,8 +298,8 @@ class UnitReviewViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retr
         assessment = unit_review_adjust(review=review, actor=request.user, assessment_id=data["assessment"], reason=data["reason"],
                                         results_rating=data["results_rating"], behaviour_rating=data["behaviour_rating"],
                                         origin=request_origin(request))
-        return Response(AssessmentDetailSerializer(assessments_visible_to(request.user).get(pk=assessment.pk),
-                                                   context={"request": request}).data)
+        visible = with_result_access(assessments_visible_to(request.user), request.user)
+        return Response(AssessmentDetailSerializer(visible.get(pk=assessment.pk), context={"request": request}).data)
 
     @extend_schema(request=ApproveSerializer, responses=UnitReviewDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -48,6 +48,7 @@ def configure(redis_url: str, smtp_port: int) -> dict:
     }
     os.environ.update(values)
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-insecure-key-0123456789abcdef")
+    os.environ.setdefault("KINERJA_AUDIT_KEY", "bench-only-audit-key-0123456789abcdef")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
     return dict(os.environ)
 

@@ -64,6 +64,7 @@ def configure(database_url: str, redis_url: str, smtp_port: int, retry_seconds: 
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "bench.faults_settings",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "bench-only-insecure-key-0123456789abcdef",
+        "KINERJA_AUDIT_KEY": os.environ.get("KINERJA_AUDIT_KEY") or "bench-only-audit-key-0123456789abcdef",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -139,8 +140,8 @@ def prepare(plans: int, prefix: str, receiver_url: str) -> dict:
     from django.db.models import F, Value
     from django.db.models.functions import Concat
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import tokens_issue_many
     from bench.transitions import analyze
     from bench.transitions import prepare as prepare_plans
     from notifications.models import Notification
@@ -156,11 +157,11 @@ def prepare(plans: int, prefix: str, receiver_url: str) -> dict:
     webhook_register(actor=None, url=receiver_url, events=[])
     plan_rows = list(Plan.objects.filter(pk__in=ready).values_list("pk", "employee__user_id", "member__rater__user_id"))
     people = {u for _, employee, rater in plan_rows for u in (employee, rater)}
-    Token.objects.bulk_create([Token(user_id=u, key=Token.generate_key()) for u in people], ignore_conflicts=True)
-    tokens = dict(Token.objects.filter(user_id__in=people).values_list("user_id", "key"))
     login = User.objects.get(pk=plan_rows[0][1])
     login.set_password("bench-faults-12345")
     login.save(update_fields=["password"])
+    # After the password: a token ends when its user's password changes.
+    tokens = tokens_issue_many(users=User.objects.filter(pk__in=people))
     return {
         "plans": [(pk, tokens[employee], tokens[rater]) for pk, employee, rater in plan_rows],
         "recipients": list(users.order_by("pk").values_list("pk", flat=True)),

@@ -57,14 +57,13 @@ def free_port() -> int:
 def tokens_for(plan_ids: list[int]) -> dict[int, str]:
     """Each plan's employee's API token (what a client gets once from POST /api/v1/auth/token/;
     made directly here, as that endpoint is throttled per client and needs passwords)."""
-    from rest_framework.authtoken.models import Token
+    from django.contrib.auth import get_user_model
 
+    from accounts.tokens import tokens_issue_many
     from processes.models import Plan
 
     users = dict(Plan.objects.filter(pk__in=plan_ids).values_list("pk", "employee__user_id"))
-    existing = dict(Token.objects.filter(user_id__in=users.values()).values_list("user_id", "key"))
-    Token.objects.bulk_create([Token(user_id=u, key=Token.generate_key()) for u in set(users.values()) - set(existing)])
-    keys = dict(Token.objects.filter(user_id__in=users.values()).values_list("user_id", "key"))
+    keys = tokens_issue_many(users=get_user_model().objects.filter(pk__in=set(users.values())))
     return {plan: keys[user] for plan, user in users.items()}
 
 

@@ -5,13 +5,16 @@ reads that beat. It used to be a task on the one queue, so a backlog behind a sl
 receiver delayed it past the health check's limit and showed a live worker as gone.
 """
 
-import os
 import threading
 
 from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config import settings_module
+
+# DJANGO_SETTINGS_MODULE when set; else development's, provisionally: config/wsgi.py and config/asgi.py,
+# which import this package first, then put production's in its place (config/settings_module.py).
+settings_module.use_default(settings_module.DEVELOPMENT, provisional=True)
 
 app = Celery("kinerja")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from web.health import health
+from web.health import health, live, ready
 from web.links import document
 from web.public import public_feedback
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("f/<str:token>/", public_feedback, name="public-feedback"),
     path("d/<str:document_type>/<int:document_id>/", document, name="document-link"),
+    # Load balancers: live/ and ready/ (answered first by web.health.ProbeMiddleware); monitoring: health/.
+    path("health/live/", live, name="health-live"),
+    path("health/ready/", ready, name="health-ready"),
     path("health/", health, name="health"),
     path("", include("web.urls")),
 ]

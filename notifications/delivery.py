@@ -19,7 +19,7 @@ from workflow.locking import lock_rows
 
 from .messages import render
 from .models import Delivery, DeliveryAttempt, Notification, WebhookEndpoint
-from .webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from .webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, open_guarded, sign
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,8 @@ def send_webhook(delivery: Delivery) -> None:
         TIMESTAMP_HEADER: str(timestamp),
         SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body),
     })
-    with urllib.request.urlopen(request, timeout=delivery.endpoint.timeout_seconds) as response:
+    # Connects only to the host's checked public addresses (notifications/webhooks.py).
+    with open_guarded(request, timeout=delivery.endpoint.timeout_seconds) as response:
         if not 200 <= response.status < 300:
             raise urllib.error.HTTPError(delivery.endpoint.url, response.status, "not 2xx", response.headers, None)
 

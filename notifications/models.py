@@ -110,9 +110,19 @@ class NotificationPreference(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    """A URL that HR registers to receive events as signed JSON POSTs (integration)."""
+    """A URL that HR registers to receive events as signed JSON POSTs (integration).
+
+    It belongs to an agency scope (``unit``): it receives only the events of documents in that
+    unit and below, and only HR of that unit (or above) sees it, its deliveries, or may deactivate
+    it (notifications.scope, notifications.selectors)."""
+
+    document_type = "webhook_endpoint"  # its audit chain: registered, deactivated
 
     url = models.URLField(max_length=500)
+    # The registering HR's unit (RoleAssignment): the agency whose events it receives. None is the
+    # whole installation, for an endpoint registered by a superuser or the system only.
+    unit = models.ForeignKey("org.Unit", verbose_name=_("scope"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="webhook_endpoints")
     secret = models.CharField(max_length=100, help_text=_("shared secret for the HMAC-SHA256 signature"))
     events = models.JSONField(default=list, blank=True, help_text=_("event names to send; empty for all"))
     is_active = models.BooleanField(default=True)

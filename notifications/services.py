@@ -8,13 +8,21 @@ from typing import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from .models import Delivery, Notification, WebhookEndpoint
+from .endpoints import (  # noqa: F401  (the webhook services, long imported from here)
+    ENDPOINTS_CACHE_KEY,
+    active_endpoints,
+    endpoints_for,
+    forget_endpoints,
+    webhook_check,
+    webhook_deactivate,
+    webhook_register,
+)
+from .models import Delivery, Notification
 
 logger = logging.getLogger(__name__)
 # Only the broker being unreachable is tolerated here; any other error is a bug and is raised.
@@ -22,7 +30,6 @@ BROKER_ERRORS = (KombuOperationalError, ConnectionError, OSError, TimeoutError)
 HAND_OVER_CHUNK = 500
 # Default of settings.KINERJA_HANDOVER_GRACE_SECONDS.
 HANDOVER_GRACE_SECONDS = 300
-ENDPOINTS_CACHE_KEY = "kinerja:webhook-endpoints"
 
 
 def notify_bulk(items: Iterable[tuple[object, str, int | None]]) -> list[Notification]:
@@ -75,95 +82,25 @@ def hand_over(notification_ids: list[int]) -> int:
     return handed
 
 
-def active_endpoints() -> list[tuple[int, list[str]]]:
-    endpoints = cache.get(ENDPOINTS_CACHE_KEY)
-    if endpoints is None:
-        endpoints = list(WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "events"))
-        cache.set(ENDPOINTS_CACHE_KEY, endpoints, 60)
-    return endpoints
-
-
-def forget_endpoints() -> None:
-    cache.delete(ENDPOINTS_CACHE_KEY)
-
-
-URL_MAX = 500
-
-
-TIMEOUT_DEFAULT, TIMEOUT_MAX = 5, 10
-
-
-def webhook_check(*, url, events, timeout_seconds=TIMEOUT_DEFAULT) -> tuple[str, list[str], int]:
-    """The rules of an endpoint (the API and HR's page refuse alike): an http(s) URL of at most
-    500 characters, known event names (none: every event), and a timeout of 1 to 10 seconds (a
-    receiver slower than that holds a webhook worker for nothing: its events are retried)."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import URLValidator
-    from django.utils.translation import gettext as _
-
-    from .messages import MESSAGES
-
-    errors: dict[str, list[str]] = {}
-    url = url.strip() if isinstance(url, str) else ""
-    if len(url) > URL_MAX:
-        errors["url"] = [_("Write at most %(max)s characters (%(length)s given).") % {"max": URL_MAX, "length": len(url)}]
-    else:
-        try:
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            errors["url"] = [_("An http(s) URL.")]
-    events = [] if events is None else events
-    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
-        errors["events"] = [_("A list of event names (empty for all).")]
-    else:
-        unknown = sorted({e for e in events if e not in MESSAGES})
-        if unknown:
-            errors["events"] = [_("Unknown events: %(names)s.") % {"names": ", ".join(e[:60] for e in unknown[:10])}]
-    if timeout_seconds is None:
-        timeout_seconds = TIMEOUT_DEFAULT
-    if isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, int) or not 1 <= timeout_seconds <= TIMEOUT_MAX:
-        errors["timeout_seconds"] = [_("A whole number of seconds from 1 to %(max)s.") % {"max": TIMEOUT_MAX}]
-    if errors:
-        raise ValidationError(errors)
-    return url, list(dict.fromkeys(events)), timeout_seconds
-
-
-def webhook_register(*, actor, url: str, events: list[str], timeout_seconds: int | None = None) -> WebhookEndpoint:
-    """HR registers an endpoint; its secret is generated here and shown to HR once."""
-    import secrets
-
-    url, events, timeout_seconds = webhook_check(url=url, events=events, timeout_seconds=timeout_seconds)
-    endpoint = WebhookEndpoint.objects.create(url=url, events=events, secret=secrets.token_urlsafe(32), created_by=actor,
-                                              timeout_seconds=timeout_seconds)
-    forget_endpoints()
-    return endpoint
-
-
-def webhook_deactivate(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """No more events go there, nor retries of earlier ones (the deliveries give up)."""
-    endpoint.is_active = False
-    endpoint.save(update_fields=["is_active"])
-    forget_endpoints()
-    return endpoint
-
-
 def materialise_deliveries(notification_ids: list[int]) -> list[int]:
     """The e-mail and webhook deliveries of notifications (created once however often this
     runs), marking the notifications handed over; returns the ids of those still pending."""
-    notifications = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "recipient_id", "event"))
-    recipients = {recipient for _pk, recipient, _event in notifications}
+    notifications = list(Notification.objects.filter(pk__in=notification_ids)
+                         .values_list("pk", "recipient_id", "event", "document_type", "document_id"))
+    recipients = {recipient for _pk, recipient, _event, _kind, _document in notifications}
     # One query: the recipients with an address who did not turn e-mail off.
     by_email = set(
         get_user_model().objects.filter(pk__in=recipients).exclude(email="")
         .exclude(notification_preference__email=False).values_list("pk", flat=True)
     )
-    endpoints = active_endpoints()
+    # Each event goes to the endpoints that want it and whose agency scope holds its document.
+    endpoints = endpoints_for([(pk, event, kind, document, recipient) for pk, recipient, event, kind, document in notifications])
     rows = []
-    for pk, recipient, event in notifications:
+    for pk, recipient, _event, _kind, _document in notifications:
         if recipient in by_email:
             rows.append(Delivery(notification_id=pk, channel=Delivery.Channel.EMAIL))
         rows.extend(Delivery(notification_id=pk, channel=Delivery.Channel.WEBHOOK, endpoint_id=endpoint_id)
-                    for endpoint_id, events in endpoints if not events or event in events)
+                    for endpoint_id in endpoints[pk])
     with transaction.atomic():
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
         # Handed over = its deliveries exist: from here on the delivery sweep looks after them.

@@ -4,21 +4,59 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from workflow.engine import record
 from workflow.errors import InvalidTransition, NotPermitted
 from workflow.flows import Notice
 
-from .models import Delegation, Employee
+from .models import Delegation, Employee, Unit
 from .services import hr_scope_units, is_hr_for
 from .writes import snapshot
 
 FIELDS = ("delegator", "delegate", "start", "end", "reason")
+SCOPES = ("agency", "unit")
+# One answer for every delegate the delegator may not choose (nobody by that id, someone of
+# another agency, someone inactive or without an account): the API must not tell them apart, or
+# it would be a directory of the whole government.
+NOT_A_CANDIDATE = gettext_lazy("Choose a colleague of your agency who has a user account.")
+NOT_PERMITTED = gettext_lazy("Only the employee or HR of their unit may delegate their tasks.")
+
+
+def delegation_scope() -> str:
+    """KINERJA_DELEGATION_SCOPE: "agency" (the default) or "unit"."""
+    scope = getattr(settings, "KINERJA_DELEGATION_SCOPE", "agency")
+    if scope not in SCOPES:
+        raise ImproperlyConfigured(f"KINERJA_DELEGATION_SCOPE must be one of {', '.join(SCOPES)}, not {scope!r}")
+    return scope
+
+
+def agency_of(unit: Unit) -> Unit:
+    """The unit's agency: the nearest unit of kind "agency" at or above it; a unit above every
+    agency (the government) stands for itself (as a cycle's scope is read)."""
+    codes = unit.path.strip("/").split("/")
+    agencies = dict(Unit.objects.filter(code__in=codes, kind=Unit.Kind.AGENCY).values_list("code", "path"))
+    path = next((agencies[code] for code in reversed(codes) if code in agencies), unit.path)
+    return unit if path == unit.path else Unit.objects.get(path=path)
+
+
+def delegation_candidates(delegator: Employee):
+    """Whom ``delegator`` may delegate to: active employees with a user account, other than
+    themselves, in the delegator's agency (its units and those below it) or, with
+    KINERJA_DELEGATION_SCOPE "unit", in the delegator's own unit and those below it. A delegator
+    without a position belongs to no agency: nobody."""
+    position = delegator.position if delegator.position_id else None
+    if position is None:
+        return Employee.objects.none()
+    root = position.unit if delegation_scope() == "unit" else agency_of(position.unit)
+    return (Employee.objects.filter(is_active=True, user__isnull=False, position__unit__path__startswith=root.path)
+            .exclude(pk=delegator.pk))
 
 
 def _may_manage(user, delegator: Employee) -> bool:
@@ -28,20 +66,36 @@ def _may_manage(user, delegator: Employee) -> bool:
     return delegator.position is not None and is_hr_for(user, [delegator.position.unit])
 
 
-def delegation_create(*, actor, delegate: Employee, start: datetime.date, end: datetime.date, reason: str,
-                      delegator: Employee | None = None, origin: dict | None = None) -> Delegation:
-    """The delegator (or HR of their unit) hands their tasks to ``delegate`` from ``start`` to
-    ``end``: one audit event on the delegation's chain; the delegate is notified."""
-    delegator = delegator or getattr(actor, "employee", None)
+def _delegator(actor, delegator: Employee | int | None) -> Employee:
+    """Whose tasks: the actor's own by default; someone else's only for HR of their unit. Anyone
+    else named (nobody by that id, another agency's employee) is refused alike (403)."""
+    own = getattr(actor, "employee", None)
     if delegator is None:
-        raise ValidationError({"delegator": [_("Only an employee can delegate their tasks.")]})
-    if not _may_manage(actor, delegator):
-        raise NotPermitted(_("Only the employee or HR of their unit may delegate their tasks."))
+        if own is None:
+            raise ValidationError({"delegator": [_("Only an employee can delegate their tasks.")]})
+        return own
+    if isinstance(delegator, int):
+        delegator = Employee.objects.select_related("position__unit").filter(pk=delegator).first()
+    if delegator is None or not _may_manage(actor, delegator):
+        raise NotPermitted(str(NOT_PERMITTED))
+    return delegator
+
+
+def delegation_create(*, actor, delegate: Employee | int, start: datetime.date, end: datetime.date, reason: str,
+                      delegator: Employee | int | None = None, origin: dict | None = None) -> Delegation:
+    """The delegator (or HR of their unit) hands their tasks to ``delegate`` from ``start`` to
+    ``end``: one audit event on the delegation's chain; the delegate is notified. The delegate is
+    one of ``delegation_candidates``; anyone else is refused with one message, whatever the
+    reason, and is not notified. ``delegate`` and ``delegator`` may be given by id (the API)."""
+    delegator = _delegator(actor, delegator)
     errors = {}
-    if delegate.pk == delegator.pk:
+    delegate_id = delegate if isinstance(delegate, int) else delegate.pk
+    if delegate_id == delegator.pk:
         errors["delegate"] = [_("Delegate to someone else.")]
-    elif not delegate.is_active or delegate.user_id is None:
-        errors["delegate"] = [_("The delegate must be an active employee with a user account.")]
+    else:
+        delegate = delegation_candidates(delegator).filter(pk=delegate_id).select_related("user").first()
+        if delegate is None:
+            errors["delegate"] = [str(NOT_A_CANDIDATE)]
     if end < start:
         errors["end"] = [_("The end comes before the start.")]
     elif end < timezone.localdate():

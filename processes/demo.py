@@ -12,10 +12,12 @@ import csv
 import datetime
 import io
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from org.importer import COLUMNS, import_org
 from org.models import Employee, RoleAssignment, Unit
@@ -24,6 +26,20 @@ from .models import Cycle, CycleRole
 from .services.cycles import cycle_create, cycle_open
 
 DEMO_PASSWORD = "demo12345"  # demo only
+
+
+class DemoRefused(Exception):
+    """The demo seed was asked for under production settings: it would add a superuser `admin` and
+    every demo login with a published password to a real installation."""
+
+
+def refuse_in_production() -> None:
+    """Raise DemoRefused under production settings (KINERJA_PRODUCTION, config/settings/production.py)."""
+    if getattr(settings, "KINERJA_PRODUCTION", False):
+        raise DemoRefused(_(
+            "The demo organisation is not seeded under production settings (DJANGO_SETTINGS_MODULE=%(module)s): "
+            "it would create a superuser and logins with a published password."
+        ) % {"module": settings.SETTINGS_MODULE})
 
 #  unit, name, kind, parent | position, title, superior, leader | nip, name, username
 ROWS = [
@@ -73,6 +89,7 @@ DEMO_LOGINS = [
 
 
 def demo_csv() -> str:
+    refuse_in_production()  # the rows carry the demo's logins, which the importer would create
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -92,6 +109,7 @@ def demo_plan_deadline(today: datetime.date) -> datetime.date:
 
 
 def seed_demo(*, today: datetime.date | None = None) -> Cycle:
+    refuse_in_production()
     today = today or timezone.localdate()
     User = get_user_model()
     with transaction.atomic():

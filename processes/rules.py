@@ -12,6 +12,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .services.evidence_files import KIND_OF_EXTENSION
+
 RATINGS = ["above", "as_expected", "below"]
 EMPLOYEE_PREDICATES = ["very_good", "good", "needs_improvement", "poor", "very_poor"]
 UNIT_PREDICATES = ["outstanding", "good", "needs_improvement", "poor", "very_poor"]
@@ -43,6 +45,10 @@ DEFAULT_RULES = {
     "scoring_days": 14,
     "forum_days": 14,
     "ratification_days": 14,
+    # How much one plan may hold: far above a real SKP (a handful of results, a few indicators
+    # each), low enough that one request stays cheap to check, store and show. A rule set without
+    # this key (one copied before it existed) has these numbers (plan_limits).
+    "plan": {"max_results": 30, "max_indicators": 10},
     "evidence": {
         "max_bytes": 10 * 1024 * 1024,
         "extensions": ["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods"],
@@ -94,8 +100,19 @@ DEFAULT_RULES = {
 }
 
 
+# The most a rule set may allow: what the plan page and its approved versions are built for.
+PLAN_CEILING = {"max_results": 100, "max_indicators": 50}
+
+
 def default_rules() -> dict:
     return copy.deepcopy(DEFAULT_RULES)
+
+
+def plan_limits(rules: dict) -> tuple[int, int]:
+    """(results per plan, indicators per result) of the rule set; the defaults for a rule set
+    copied before the limits were rules."""
+    limits = {**DEFAULT_RULES["plan"], **(rules.get("plan") or {})}
+    return limits["max_results"], limits["max_indicators"]
 
 
 def _is_days(value) -> bool:
@@ -130,6 +147,7 @@ def validate_rules(data: dict) -> None:
         errors["most_reading"] = [_("majority or plurality")]
     _validate_window(data.get("objection_window"), errors)
     _validate_evidence(data.get("evidence"), errors)
+    _validate_plan(data.get("plan", DEFAULT_RULES["plan"]), errors)
     if errors:
         raise ValidationError(errors)
 
@@ -211,6 +229,21 @@ def _validate_evidence(evidence, errors) -> None:
         and evidence["max_items"] >= 1
     ):
         errors["evidence"] = [_("Evidence needs a size limit (bytes), allowed file extensions and a maximum count.")]
+    elif not all(isinstance(extension, str) and extension in KIND_OF_EXTENSION for extension in evidence["extensions"]):
+        # An upload is accepted only when its content is what its extension names: only the
+        # kinds whose content can be recognised may be allowed.
+        errors["evidence"] = [_("Allowed file extensions are among: %(known)s.") % {"known": ", ".join(KIND_OF_EXTENSION)}]
+
+
+def _validate_plan(plan, errors) -> None:
+    if not (
+        isinstance(plan, dict)
+        and set(plan) == set(PLAN_CEILING)
+        and all(isinstance(plan[key], int) and not isinstance(plan[key], bool) and 1 <= plan[key] <= ceiling
+                for key, ceiling in PLAN_CEILING.items())
+    ):
+        errors["plan"] = [_("A plan needs limits: max_results (1 to %(results)s) and max_indicators (1 to %(indicators)s).")
+                          % {"results": PLAN_CEILING["max_results"], "indicators": PLAN_CEILING["max_indicators"]}]
 
 
 def predicate_for(rules: dict, results_rating: str, behaviour_rating: str) -> str:

@@ -5,9 +5,9 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tokens import token_issue
 from api.throttling import ClientAddressIdent, ScopedRateThrottle
 from config.request_origin import client_address, request_origin
 from processes.models import PublicFeedback
@@ -127,7 +127,7 @@ def test_the_origin_of_a_peer_that_is_not_an_address_has_no_ip(proxies):
 def test_the_api_audits_the_peer_not_a_forwarded_for_header_it_does_not_trust(org, cycle, approved_chain, proxies):
     plan = submitted_plan(org, cycle, approved_chain)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=org.kabid.user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=org.kabid.user).key}")
     response = client.post(plan_url(plan, "approve"), REMOTE_ADDR=CLIENT, HTTP_X_FORWARDED_FOR="198.51.100.1",
                            HTTP_USER_AGENT="kinerja-cli\x00/1")
     assert response.status_code == 200

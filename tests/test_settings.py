@@ -26,6 +26,7 @@ def start_production(tmp_path, code="import django; django.setup()", **overrides
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         DJANGO_ALLOWED_HOSTS="kinerja.example.go.id",
+        KINERJA_AUDIT_KEY="prod-audit-key-for-the-test-0123456789",
     )
     for name, value in overrides.items():
         if value is None:

@@ -3,6 +3,7 @@ words (translated action labels and status names, not codes)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from processes.selectors.privacy import history_shown
 from workflow import audit
 from workflow.models import OpenTask
 from workflow.registry import document_models
@@ -31,9 +32,13 @@ def status_label(document_type: str, status: str) -> str:
     return str(dict(model._meta.get_field("status").choices).get(status, status))
 
 
-def document_context(document) -> dict:
+def document_context(document, viewer=None) -> dict:
+    """The history and open tasks of a document page; with the ``viewer``, the history as they
+    may read it (processes/selectors/privacy.py: a result not issued to them stays out of it)."""
     kind = document.document_type
     history = list(audit.history(kind, document.pk))
+    if viewer is not None:
+        history = history_shown(document, history, viewer)
     for event in history:
         event.label = action_label(kind, event.action)
         event.from_label, event.to_label = status_label(kind, event.from_state), status_label(kind, event.to_state)

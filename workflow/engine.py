@@ -12,8 +12,9 @@ timers call them, and no other code writes a status, an audit event or an open t
 Each, in one database transaction:
 
 1. locks the row (``select_for_update``), so concurrent writes on one document serialise and the
-   loser sees the new state (a clean 409), never a lost update; the audit chain's head and the
-   document's open tasks are read in the same round trip, once the lock is held (``Flow.lock``);
+   loser sees the new state (a clean 409), never a lost update; the locked row carries the audit
+   chain's signed head, and the document's open tasks are read in the same round trip, once the
+   lock is held (``Flow.lock``);
 2. checks the action or edit exists from the current state (else InvalidTransition with the
    actions the actor may take);
 3. checks the actor holds the action's role on this document, in person or as an acting
@@ -21,9 +22,10 @@ Each, in one database transaction:
    stranger learns nothing about the document from a guard's message;
 4. checks the guards and applies the change (viewflow.fsm runs the conditions and the body of
    an action; the caller's function applies an edit);
-5. bumps the version and saves the status with the fields the change touched;
-6. appends one audit event (hash-chained per document): an edit's records each changed field
-   before and after;
+5. bumps the version and saves the status with the fields the change touched and the chain's
+   new head (its sequence, hash and signed anchor: ``workflow.audit.anchors``);
+6. appends one audit event (signed with the audit key, chained per document): an edit's records
+   each changed field before and after;
 7. closes the open tasks that no longer apply and opens the new ones; a task the flow asks for
    again (same role, assignee, position and actions) is kept with its deadlines;
 8. writes the notifications;
@@ -40,7 +42,7 @@ from functools import partial
 from typing import Any, Callable, Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow import fsm
@@ -48,6 +50,7 @@ from viewflow import fsm
 from notifications.services import hand_over_after_commit, notify_bulk, outbox_rows
 
 from . import audit
+from .audit import anchors
 from .batch import WriteBatch
 from .errors import Conflict, InvalidTransition, NotPermitted
 from .flows import SYSTEM, Authorization, Comment, Context, Flow, Notice, action_attr, action_name
@@ -192,6 +195,7 @@ def start(
             data=context.data, origin=_origin(context), at=timezone.now(),
         )
         event.save(force_insert=True)
+        anchors.save_document_head(document, event, using=router.db_for_write(type(document)))
         OpenTask.objects.bulk_create(task_rows(document.document_type, document.pk, flow.open_tasks()))
         _notify(flow.notices(action, ""), document.document_type, document.pk)
         _after_commit(flow, document, action, event)
@@ -217,13 +221,14 @@ def start_many(
     with transaction.atomic():
         documents = model.objects.bulk_create(documents)
         now = timezone.now()
-        AuditEvent.objects.bulk_create([
+        events = AuditEvent.objects.bulk_create([
             audit.build_event(
                 document_type=model.document_type, document_id=document.pk, action=action, to_state=document.status,
                 actor_id=_id(actor), data=context.data, origin=_origin(context), at=now,
             )
             for document in documents
         ])
+        anchors.save_document_heads(documents, events, using=router.db_for_write(model))
         tasks, notices = [], []
         for document in documents:
             flow = model.flow_class(document, context)
@@ -270,24 +275,27 @@ def record(
             origin=_origin(context), at=timezone.now(),
         )
         event.save(force_insert=True, using=using)
+        anchors.save_head(instance, event, using=using)
         _notify(notices(instance) if callable(notices) else notices, document_type, instance.pk)
         return event
-    head_sql = audit.head_query(document_type, instance.pk, using=using)
     with transaction.atomic(using=using):
+        # The chain's head comes from its anchor (the document's row, or the record's head, read
+        # under the record's lock), not from the events: a chain whose tail was deleted keeps its gap.
         if isinstance(instance, Document):
-            locked, (head_rows,) = model.flow_class.lock(instance.pk, then=[head_sql])
-            state = locked.status
+            locked, _rows = model.flow_class.lock(instance.pk)
+            state, chain_head = locked.status, (locked.audit_seq, locked.audit_last)
         else:
             locked = model._default_manager.using(using).select_for_update().get(pk=instance.pk)
-            head_rows, state = _rows(using, head_sql), ""
+            state, chain_head = "", anchors.record_head(document_type, instance.pk, using=using)
         recorded = {**(data or {}), **((change(locked) or {}) if change is not None else {})}
         context = Context(actor=actor, comment=(comment or "").strip(), data=recorded, origin=origin or {})
         event = audit.next_event(
-            document_type=document_type, document_id=instance.pk, action=action, chain_head=audit.head_of(head_rows),
+            document_type=document_type, document_id=instance.pk, action=action, chain_head=chain_head,
             from_state=state, to_state=state, actor_id=_id(actor), on_behalf_of_id=on_behalf_of, comment=context.comment,
             data=context.data, origin=_origin(context), at=timezone.now(),
         )
         event.save(force_insert=True, using=using)
+        anchors.save_head(locked, event, using=using)
         _notify(notices(locked) if callable(notices) else notices, document_type, instance.pk)
     return event
 
@@ -312,11 +320,10 @@ def may_edit(document, name: str, user) -> bool:
 class _Step:
     """One locked write of a document: what ``perform`` and ``edit`` share."""
 
-    def __init__(self, flow: Flow, using: str, head_rows, open_rows):
+    def __init__(self, flow: Flow, using: str, open_rows):
         self.flow = flow
         self.document = flow.document
         self.using = using
-        self.head_rows = head_rows
         self.open_rows = open_rows
         flow.writes = WriteBatch(using)  # the change's own writes join the engine's round trip
 
@@ -324,10 +331,9 @@ class _Step:
     def lock(cls, flow_class: type[Flow], pk, context: Context) -> _Step:
         using = router.db_for_write(flow_class.model)
         document_type = flow_class.model.document_type
-        locked, (head_rows, open_rows) = flow_class.lock(
-            pk, then=[audit.head_query(document_type, pk, using=using), open_rows_query(document_type, pk, using=using)]
-        )
-        return cls(flow_class(locked, context), using, head_rows, open_rows)
+        # The audit chain's head is on the locked row itself (Document.audit_*): no query of its own.
+        locked, (open_rows,) = flow_class.lock(pk, then=[open_rows_query(document_type, pk, using=using)])
+        return cls(flow_class(locked, context), using, open_rows)
 
     def check_version(self, expected_version: int | None) -> None:
         if expected_version is not None and expected_version != self.document.version:
@@ -349,7 +355,6 @@ class _Step:
         flow, locked, context, batch = self.flow, self.document, self.flow.ctx, self.flow.writes
         locked.version += 1
         now = timezone.now()
-        batch.update(locked, {"status", "version", "updated_at", *flow.changed_fields})
         event = audit.next_event(
             document_type=locked.document_type,
             document_id=locked.pk,
@@ -362,8 +367,10 @@ class _Step:
             data=data,
             origin=_origin(context),
             at=now,
-            chain_head=audit.head_of(self.head_rows),
+            chain_head=(locked.audit_seq, locked.audit_last),
         )
+        anchors.stamp(locked, event)  # the new head rides on the row's UPDATE
+        batch.update(locked, {"status", "version", "updated_at", *anchors.ANCHOR_FIELDS, *flow.changed_fields})
         batch.insert([event])
         to_close, to_open = reconcile(self.open_rows, flow.open_tasks())
         batch.update_pks(OpenTask, {"closed_at": now}, to_close)
@@ -401,12 +408,6 @@ def _id(actor) -> int | None:
 
 def _origin(context: Context) -> dict[str, Any]:
     return context.origin or {"channel": SYSTEM if context.actor is None else "internal"}
-
-
-def _rows(using: str, query: tuple[str, list]) -> list:
-    with connections[using].cursor() as cursor:
-        cursor.execute(*query)
-        return cursor.fetchall()
 
 
 __all__ = [

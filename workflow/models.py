@@ -32,6 +32,12 @@ class Document(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The head of the document's audit chain, signed (workflow.audit.anchors): written by the
+    # engine with every event, in the UPDATE of the row it makes anyway. The database defaults
+    # serve rows inserted outside the ORM (bench/dashboard.py's bulk fill), which then do not verify.
+    audit_seq = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    audit_last = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    audit_anchor = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
 
     document_type: str = ""
     flow_class: FlowRef
@@ -44,8 +50,11 @@ class AuditEvent(models.Model):
     """One append-only entry of a document's history.
 
     Each event carries the hash of the previous event of the same document (a chain per
-    document, so there is no global hot spot); ``manage.py verify_audit`` recomputes them.
-    On PostgreSQL and SQLite a trigger refuses UPDATE and DELETE on this table.
+    document, so there is no global hot spot) and its own hash: an HMAC with the audit key named
+    by ``key_id`` (a plain sha256 for events written before the key, ``key_id`` empty). Each
+    chain's head is anchored apart (``Document.audit_*``, ``AuditHead``); ``manage.py
+    verify_audit`` checks them all. On PostgreSQL and SQLite a trigger refuses UPDATE and DELETE
+    on this table.
     """
 
     document_type = models.CharField(max_length=50)
@@ -64,6 +73,7 @@ class AuditEvent(models.Model):
     origin = models.JSONField(default=dict, blank=True, help_text="channel (api, web, system), IP, user agent")
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16, blank=True, default="", db_default="", help_text="the audit key that signed it")
 
     class Meta:
         verbose_name = _("audit event")
@@ -75,6 +85,36 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_type}#{self.document_id} {self.seq}: {self.action}"
+
+
+class AuditHead(models.Model):
+    """The signed head of an audit chain that is not a document's (whose row keeps its own):
+    a record's chain written by ``workflow.engine.record`` (a unit, a role, a delegation: the row
+    may be gone, the chain and its head stay)."""
+
+    document_type = models.CharField(max_length=50)
+    document_id = models.BigIntegerField()
+    seq = models.PositiveIntegerField()
+    last = models.CharField(max_length=64)
+    anchor = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document_type", "document_id"], name="audit_head_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.document_type}#{self.document_id} at {self.seq}"
+
+
+class AuditTally(models.Model):
+    """How many record chains (``AuditHead`` rows) of a type there are, signed: a chain deleted
+    with its head leaves the count too high."""
+
+    document_type = models.CharField(max_length=50, unique=True)
+    chains = models.PositiveBigIntegerField(default=0)
+    anchor = models.CharField(max_length=80, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.document_type}: {self.chains}"
 
 
 class OpenTaskQuerySet(models.QuerySet):

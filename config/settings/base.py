@@ -4,11 +4,14 @@ The embedded defaults (SQLite under var/, Celery in eager mode, local-memory cac
 `make run` work on a bare machine; DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+
+from config.csp import DEFAULT_POLICY, content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -28,14 +31,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets served by the app: no CDN on a closed network
+    "axes",  # counts failed sign-ins, locks out (accounts/lockout.py)
     # viewflow.fsm is used as a library (state declarations only): its app, which would
     # add its own middleware and tables, is deliberately not installed.
     "org",
     "workflow",
+    "accounts",
     "notifications",
     "processes",
     "api",
@@ -43,16 +47,26 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.middleware.RequestDeadlineMiddleware",  # first: a shed request touches nothing
+    # Before everything: a load balancer's /health/live/ and /health/ready/ are answered whatever
+    # their Host header, scheme or wait in the queue (web/health.py).
+    "web.health.ProbeMiddleware",
+    "config.middleware.RequestDeadlineMiddleware",  # first of the rest: a shed request touches nothing
     "django.middleware.security.SecurityMiddleware",
+    # Static files (CSS, htmx, Swagger UI, the admin's) served by the app itself, compressed and
+    # cached for good under hashed names in production (STORAGES there).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # the Content-Security-Policy header (config/csp.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.input_guard.QueryStringGuardMiddleware",  # a NUL in ?q= is a 400, not a 500 in the database
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    # Last: turns a sign-in refused as locked out into the lock-out page (web/login.py).
+    "axes.middleware.AxesMiddleware",
 ]
 # A request that waited longer than this in the queue (front proxy's X-Request-Start, gunicorn's
 # stamp: config/middleware.py) is refused with a 503 before any work; 0 turns the check off.
@@ -88,6 +102,34 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# axes' backend first: a locked-out account or address is refused before any password is checked.
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Sign-in lock-outs (accounts/lockout.py, docs/security/login-and-tokens.md), counted by
+# django-axes in the database: wrong passwords for one username, and failures from one client
+# address (the address as config/request_origin.py finds it behind the trusted proxies), within
+# the cool-off period; past either limit sign-in is refused, even with the right password, until
+# the period has passed or an administrator unlocks it (manage.py login_unlock, the admin).
+AXES_ENABLED = env.bool("KINERJA_LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = env.int("KINERJA_LOGIN_FAILURE_LIMIT", default=10)
+KINERJA_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("KINERJA_LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KINERJA_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # two separate lock-outs, not their combination
+AXES_CLIENT_IP_CALLABLE = "config.request_origin.client_address"
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "web.login.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True  # of the account's failures only (LockoutHandler.reset_user_attempts)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock-out ends one period after it began
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # axes' own log of every failure, beside the audited lock-outs
+AXES_VERBOSE = False
+
+# API tokens (accounts/tokens.py): a sign-in token lives this many seconds from its issue;
+# a service account's token the days HR gives it, 90 by default, at most the maximum.
+KINERJA_TOKEN_TTL = env.int("KINERJA_TOKEN_TTL", default=12 * 3600)
+KINERJA_SERVICE_TOKEN_DAYS = env.int("KINERJA_SERVICE_TOKEN_DAYS", default=90)
+KINERJA_SERVICE_TOKEN_MAX_DAYS = env.int("KINERJA_SERVICE_TOKEN_MAX_DAYS", default=365)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -104,8 +146,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},  # production: hashed, compressed
+}
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
+# The pages' Content-Security-Policy (config/csp.py; README "Security"): DJANGO_CSP replaces the
+# whole policy, DJANGO_CSP_REPORT_ONLY=true only reports what it would block, DJANGO_CSP_REPORT_URI
+# names where browsers report.
+CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = content_security_policy(
+    env("DJANGO_CSP", default=DEFAULT_POLICY),
+    report_only=env.bool("DJANGO_CSP_REPORT_ONLY", default=False),
+    report_uri=env("DJANGO_CSP_REPORT_URI", default=""),
+)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
@@ -183,6 +237,12 @@ KINERJA_DELIVERY_STALE_SECONDS = env.int("KINERJA_DELIVERY_STALE_SECONDS", defau
 # deliveries then wait for the backoff instead of each waiting on the receiver (the timeout is
 # per endpoint, WebhookEndpoint.timeout_seconds, 5 s by default, at most 10).
 KINERJA_WEBHOOK_BREAKER_THRESHOLD = env.int("KINERJA_WEBHOOK_BREAKER_THRESHOLD", default=3)
+# Webhook URLs must resolve to public addresses (checked at registration and at each delivery);
+# true also allows loopback, private and link-local ones (a receiver on this host or network).
+KINERJA_WEBHOOK_ALLOW_PRIVATE = env.bool("KINERJA_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Whom an employee may delegate their tasks to: "agency" (anyone with an account in the
+# delegator's agency) or "unit" (in the delegator's unit or a unit below it).
+KINERJA_DELEGATION_SCOPE = env("KINERJA_DELEGATION_SCOPE", default="agency")
 # The address of the web app, for the links in e-mails and webhooks.
 KINERJA_SITE_URL = env("KINERJA_SITE_URL", default="http://127.0.0.1:8000")
 
@@ -195,17 +255,29 @@ EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="kinerja@localhost")
 
+# Request bodies (api/parsers.py): JSON nested deeper than this many arrays and objects, and a
+# body (a form's fields: files are limited by the rule set) larger than this many bytes are a 400.
+# Django's own limit on what it reads into memory (the pages' forms) is the same number.
+KINERJA_JSON_MAX_DEPTH = env.int("KINERJA_JSON_MAX_DEPTH", default=32)
+KINERJA_JSON_MAX_BYTES = env.int("KINERJA_JSON_MAX_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = KINERJA_JSON_MAX_BYTES
+
 REST_FRAMEWORK = {
+    # The token first: a refused token (expired, revoked) or no credentials at all is a 401 with
+    # "WWW-Authenticate: Token", which tells a client to sign in again; the browser's session follows.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the error answers, unpaged histories and blank choices as answered (api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Bodies with depth and size limits, refusing text the database cannot store (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser", "api.parsers.FormParser", "api.parsers.MultiPartParser"],
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
     "DEFAULT_THROTTLE_RATES": {"auth": env("KINERJA_AUTH_THROTTLE", default="20/min")},
 }
@@ -238,12 +310,18 @@ SPECTACULAR_SETTINGS = {
 # The public feedback form: submissions allowed per address and per link ("N/second|minute|hour|day").
 KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS = env("KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS", default="5/hour")
 KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK = env("KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK", default="300/hour")
+# A form sent back sooner than this many seconds after it was rendered is a bot's, discarded unseen
+# (processes/services/public_feedback.py).
+KINERJA_PUBLIC_FEEDBACK_MIN_SECONDS = env.float("KINERJA_PUBLIC_FEEDBACK_MIN_SECONDS", default=2)
 # Which X-Forwarded-For entries name the client (config/request_origin.py): a number of reverse
 # proxies in front of the site, or their addresses/networks ("10.0.0.0/8,192.0.2.7"); 0 ignores
 # the header, which anyone can send.
 KINERJA_TRUSTED_PROXIES = env("KINERJA_TRUSTED_PROXIES", default="0")
 # Deprecated: the same as KINERJA_TRUSTED_PROXIES=1.
 KINERJA_TRUST_X_FORWARDED_FOR = env.bool("KINERJA_TRUST_X_FORWARDED_FOR", default=False)
+
+# Production's settings say they are (config/settings/production.py): the demo seed refuses to run there.
+KINERJA_PRODUCTION = False
 
 # Bulk work (opening a cycle) runs in chunks of this many employees.
 KINERJA_BULK_CHUNK_SIZE = env.int("KINERJA_BULK_CHUNK_SIZE", default=1000)
@@ -253,6 +331,11 @@ KINERJA_BULK_STALL_SECONDS = env.int("KINERJA_BULK_STALL_SECONDS", default=300)
 # The engine's hot path (lock queries compiled once, a transition's writes in one round trip).
 # Off, the same queries and writes go through the plain ORM: CI runs the engine's tests both ways.
 KINERJA_FAST_PATH = env.bool("KINERJA_FAST_PATH", default=True)
+# The audit trail's key (workflow/audit/keys.py, docs/security/audit.md): KINERJA_AUDIT_KEY signs
+# every audit event and chain head (HMAC-SHA256); it has a fixed development value in local, test
+# and bench settings and none in production. After a rotation the keys used before stay here,
+# comma-separated, to verify the events they signed.
+KINERJA_AUDIT_RETIRED_KEYS = env.list("KINERJA_AUDIT_RETIRED_KEYS", default=[])
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="bench-only-insecure-key-0123456789abcdef")
+KINERJA_AUDIT_KEY = env("KINERJA_AUDIT_KEY", default="bench-only-audit-key-0123456789abcdef")
 DEBUG = False
 INSTALLED_APPS = [*INSTALLED_APPS, "viewflow", "viewflow.workflow", "bench.vfapproval"]
 VIEWFLOW = {"AUTOREGISTER": False}  # no viewflow site middleware: only its workflow engine is measured

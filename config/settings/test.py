@@ -13,3 +13,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
 LANGUAGE_CODE = "id"
 KINERJA_PROGRESS_MAX_AGE = 0  # progress counted live: tests see each transition at once
+KINERJA_AUDIT_KEY = env("KINERJA_AUDIT_KEY", default="test-only-audit-key-0123456789abcdef")
+# Static files found per request from the apps' and static/ folders (whitenoise): the tests need no
+# collectstatic, and no test client scans STATIC_ROOT when it starts.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+# The tests' webhook receivers listen on 127.0.0.1 (tests/conftest.py WebhookReceiver).
+KINERJA_WEBHOOK_ALLOW_PRIVATE = True

@@ -6,12 +6,33 @@ these, so both interfaces refuse the same input with the same reason.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from workflow.errors import NotPermitted
+
+# NUL is refused by PostgreSQL in text (a 500 if it got there). The other control characters
+# (C0, DEL and C1) but tab, line feed and carriage return: nobody types them, and they hide text
+# from a reader. Lone UTF-16 surrogates (what a JSON "\ud800" escape decodes to) cannot be encoded
+# as UTF-8: the database driver fails on them (a 500 too).
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` may not be stored as text (a NUL, which PostgreSQL refuses; a control
+    character; a lone surrogate), or None: the one rule of the services, the API's parsers and
+    the query-string guard (config/input_guard.py)."""
+    if "\x00" in value:
+        return _("Null characters are not allowed.")
+    if _CONTROL.search(value):
+        return _("Control characters are not allowed (tabs and line breaks are).")
+    if _SURROGATE.search(value):
+        return _("The text holds an invalid character (a lone surrogate).")
+    return None
 
 
 class Errors:
@@ -36,8 +57,8 @@ class Errors:
             self.add(field, _("Write at most %(max)s characters (%(length)s given).") % {"max": max_length, "length": len(value)})
         elif required and not value:
             self.add(field, required)
-        elif "\x00" in value:  # PostgreSQL refuses it in text: a 400 here, not a 500 there
-            self.add(field, _("Null characters are not allowed."))
+        elif problem := text_problem(value):  # a 400 here, not a 500 in the database
+            self.add(field, problem)
         return value
 
     def choice(self, field: str, value, choices: Iterable[str], message: str, *, blank: bool = False) -> str:

@@ -15,13 +15,9 @@ from django.utils.translation import gettext as _
 from workflow.engine import edit
 
 from ..models import Indicator, Plan, PlanResult
+from ..rules import plan_limits
 from .checks import Errors
 from .fields import reference, text
-
-# How much one plan may hold: far above a real SKP (a handful of results, a few indicators each),
-# low enough that one request cannot make the plan page or its approved version unwieldy.
-MAX_RESULTS = 50
-MAX_INDICATORS = 20
 
 TITLE_MAX = PlanResult._meta.get_field("title").max_length
 DESCRIPTION_MAX = Indicator._meta.get_field("description").max_length
@@ -47,7 +43,7 @@ def plan_update_content(*, plan: Plan, actor, results: Any, origin: dict | None 
 
     def change(flow) -> dict:
         locked = flow.document
-        cleaned = clean_content(results)
+        cleaned = clean_content(results, limits=plan_limits(locked.cycle.rules))
         existing = {r.pk: r for r in PlanResult.objects.filter(plan=locked).prefetch_related("indicators")}
         _validate_links(locked, cleaned, existing)
         kept_ids = {item["id"] for item in cleaned if item["id"]}
@@ -67,13 +63,21 @@ def plan_update_content(*, plan: Plan, actor, results: Any, origin: dict | None 
     return edit(plan, "edit", actor=actor, change=change, origin=origin).document
 
 
-def clean_content(results: Any) -> list[dict]:
+def clean_content(results: Any, *, limits: tuple[int, int]) -> list[dict]:
     """The results as the service stores them (text stripped, ids as numbers), or a
-    ValidationError naming every field that breaks a rule."""
+    ValidationError naming every field that breaks a rule. ``limits`` are the rule set's results
+    per plan and indicators per result (rules.plan_limits): counted before anything else is
+    looked at, so an oversized plan costs no more than its length."""
+    max_results, max_indicators = limits
     if not isinstance(results, list):
         raise ValidationError({"results": [_("Give the results as a list.")]})
-    if len(results) > MAX_RESULTS:
-        raise ValidationError({"results": [_("A plan holds at most %(n)s results.") % {"n": MAX_RESULTS}]})
+    if len(results) > max_results:
+        raise ValidationError({"results": [_("A plan holds at most %(n)s results (the rule set's limit).") % {"n": max_results}]})
+    oversized = [index for index, item in enumerate(results)
+                 if isinstance(item, dict) and isinstance(item.get("indicators"), list) and len(item["indicators"]) > max_indicators]
+    if oversized:
+        message = _("A result holds at most %(n)s indicators (the rule set's limit).") % {"n": max_indicators}
+        raise ValidationError({f"results[{index}].indicators": [message] for index in oversized})
     errors = Errors()
     cleaned = []
     for index, item in enumerate(results):
@@ -92,9 +96,6 @@ def clean_content(results: Any) -> list[dict]:
         indicators = item.get("indicators") or []
         if not isinstance(indicators, list):
             errors.add(f"{where}.indicators", _("Give the indicators as a list."))
-            indicators = []
-        elif len(indicators) > MAX_INDICATORS:
-            errors.add(f"{where}.indicators", _("A result holds at most %(n)s indicators.") % {"n": MAX_INDICATORS})
             indicators = []
         for position, indicator in enumerate(indicators):
             at = f"{where}.indicators[{position}]"

@@ -1,12 +1,29 @@
 """The public's feedback on a service: links HR issues, the anonymous form's submissions
-(validated, throttled, stored as plain text) and the monthly summaries used as evidence."""
+(validated, throttled, stored as plain text) and the monthly summaries used as evidence.
+
+A submission passes, in this order (README "Feedback as evidence"):
+
+1. the bot checks: a honeypot field people never see, and a signed stamp of when the form was
+   rendered (sent back faster than a person fills it in): a bot's submission is answered like any
+   other and neither counted nor stored;
+2. validation (a 400 with the form again);
+3. the limit per source (``KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS``): the client's address from
+   config.request_origin.client_address (trusted proxies only), an IPv6 address by its /64, the
+   block one host or home connection holds;
+4. the link's budget (``KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK``), counted only for submissions the
+   source's limit let through: one source over its limit never spends what the link keeps for
+   everyone else.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+import time
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,12 +47,28 @@ _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class Throttled(Exception):
-    """Too many submissions from one address or to one link (HTTP 429)."""
+# The honeypot: a text field the page hides from people (off-screen, out of the tab order, hidden
+# from screen readers); form-filling bots fill it.
+TRAP_FIELD = "website"
+# When the form was rendered, signed: the field carrying it, and the signature's salt.
+STAMP_FIELD = "opened"
+_STAMP_SALT = "kinerja.public-feedback.form"
+# An IPv6 host or home connection is given a /64: its addresses count as one source.
+IPV6_SOURCE_PREFIX = 64
 
-    def __init__(self, wait: int):
-        super().__init__(wait)
+
+class Throttled(Exception):
+    """Too many submissions from one source ("address") or to one link ("link") (HTTP 429)."""
+
+    def __init__(self, wait: int, scope: str = "address"):
+        super().__init__(wait, scope)
         self.wait = wait
+        self.scope = scope
+
+
+class Discarded(Exception):
+    """A bot's submission (the honeypot filled, or sent back faster than a person could): answered
+    like a success, so that the bot learns nothing, and neither counted nor stored."""
 
 
 def link_issue(*, actor, unit: Unit | None = None, employee: Employee | None = None, origin: dict | None = None) -> PublicFeedbackLink:
@@ -96,7 +129,7 @@ def _parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[period[0]]
 
 
-def _check_throttle(key: str, rate: str) -> None:
+def _check_throttle(key: str, rate: str, scope: str) -> None:
     limit, window = _parse_rate(rate)
     cache.add(key, 0, window)
     try:
@@ -105,7 +138,7 @@ def _check_throttle(key: str, rate: str) -> None:
         cache.set(key, 1, window)
         used = 1
     if used > limit:
-        raise Throttled(window)
+        raise Throttled(window, scope)
 
 
 def plain_text(comment: str) -> str:
@@ -115,7 +148,49 @@ def plain_text(comment: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def public_feedback_submit(*, link: PublicFeedbackLink, rating, comment: str, language: str, address: str) -> PublicFeedback:
+def form_stamp(link: PublicFeedbackLink, *, at: float | None = None) -> str:
+    """The signed time ``link``'s form is rendered at, for its hidden STAMP_FIELD."""
+    return signing.Signer(salt=_STAMP_SALT).sign(f"{link.pk}:{int(time.time() if at is None else at)}")
+
+
+def _sent_by_a_bot(link: PublicFeedbackLink, trap: str, stamp: str) -> bool:
+    """The honeypot is filled, or the stamp is forged, another link's, or younger than a person
+    needs (``KINERJA_PUBLIC_FEEDBACK_MIN_SECONDS``). A submission without a stamp (a page opened
+    before the stamp existed, or a script posting directly) is left to the limits."""
+    if trap:
+        return True
+    if not stamp:
+        return False
+    try:
+        link_id, _colon, issued = signing.Signer(salt=_STAMP_SALT).unsign(stamp).partition(":")
+        issued = int(issued)
+    except (signing.BadSignature, ValueError):
+        return True
+    return link_id != str(link.pk) or time.time() - issued < settings.KINERJA_PUBLIC_FEEDBACK_MIN_SECONDS
+
+
+def source_of(address: str) -> str:
+    """What counts as one source: an IPv4 address, or the /64 of an IPv6 one (a host may rotate
+    among its 2**64 addresses); an IPv4-mapped IPv6 address is its IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_SOURCE_PREFIX}", strict=False))
+    return str(ip)
+
+
+def public_feedback_submit(
+    *, link: PublicFeedbackLink, rating, comment: str, language: str, address: str, trap: str = "", stamp: str = "",
+) -> PublicFeedback:
+    """Store one member of the public's rating of ``link``'s service; ``address`` is the client's
+    (config.request_origin.client_address), ``trap`` and ``stamp`` the form's honeypot and stamp.
+    Raises Discarded, ValidationError or Throttled, in the order of the module's docstring."""
+    if _sent_by_a_bot(link, (trap or "").strip(), (stamp or "").strip()):
+        raise Discarded()
     errors = {}
     try:
         rating = int(rating)
@@ -128,10 +203,11 @@ def public_feedback_submit(*, link: PublicFeedbackLink, rating, comment: str, la
         errors["comment"] = [_("At most %(n)s characters.") % {"n": COMMENT_MAX}]
     if errors:
         raise ValidationError(errors)
-    # The address is only counted (hashed with the secret key), never stored.
-    address_key = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
-    _check_throttle(f"public-feedback:ip:{address_key}", settings.KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS)
-    _check_throttle(f"public-feedback:link:{link.pk}", settings.KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK)
+    # The source is only counted (hashed with the secret key), never stored. Its limit comes first:
+    # a source over it raises before the link's budget is touched.
+    source_key = hashlib.sha256(f"{settings.SECRET_KEY}:{source_of(address)}".encode()).hexdigest()[:32]
+    _check_throttle(f"public-feedback:ip:{source_key}", settings.KINERJA_PUBLIC_FEEDBACK_RATE_PER_ADDRESS, "address")
+    _check_throttle(f"public-feedback:link:{link.pk}", settings.KINERJA_PUBLIC_FEEDBACK_RATE_PER_LINK, "link")
     return PublicFeedback.objects.create(
         link=link, unit=link.unit, employee=link.employee, rating=rating, comment=comment,
         language=language if language in ("id", "en") else "id", month=timezone.localdate().strftime("%Y-%m"),

@@ -21,24 +21,14 @@ from workflow.errors import InvalidTransition, NotPermitted
 
 from ..flows.base import EMPLOYEE, end_of_day
 from ..models import Evidence, Indicator, MonthlyReport, Plan, Realisation
-from .checks import Errors
+from . import evidence_files
+from .checks import Errors, text_problem
 from .fields import reference, text
 
 VALUE_MAX = Realisation._meta.get_field("value").max_length
 NOTE_MAX = 5000
 NAME_MAX = Evidence._meta.get_field("name").max_length
 URL_MAX = Evidence._meta.get_field("url").max_length
-
-# The first bytes each kind of file starts with: an upload must be what its name says.
-SIGNATURES = {
-    "pdf": [b"%PDF"],
-    "png": [b"\x89PNG\r\n\x1a\n"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"], "xlsx": [b"PK\x03\x04"], "pptx": [b"PK\x03\x04"], "odt": [b"PK\x03\x04"], "ods": [b"PK\x03\x04"],
-    "doc": [b"\xd0\xcf\x11\xe0"], "xls": [b"\xd0\xcf\x11\xe0"], "ppt": [b"\xd0\xcf\x11\xe0"],
-}
-
 
 def report_due(year: int, month: int, due_day: int) -> datetime.datetime:
     """Reports are due on ``due_day`` of the following month (end of that day, Asia/Jakarta)."""
@@ -166,21 +156,38 @@ def clean_realisations(items, indicators: dict[int, Indicator]) -> list[dict]:
     return cleaned
 
 
-def validate_upload(rules: dict, name: str, size: int, head: bytes) -> str:
-    """The file's extension if the rule set allows this upload; else a ValidationError that says why."""
+def validate_upload(rules: dict, upload) -> tuple[str, str]:
+    """The file's extension and the content type its content was found to be, if the rule set
+    allows this upload; else a ValidationError that says why. The extension names what the file
+    must be, and its content must be that (evidence_files.detect): a claim by the sender (the
+    content type sent with the file) counts for nothing."""
     evidence = rules["evidence"]
-    extension = PurePath(name).suffix.lower().lstrip(".")
-    if size == 0:
+    extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
+    if upload.size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
-    if size > evidence["max_bytes"]:
+    if upload.size > evidence["max_bytes"]:
         raise ValidationError({"file": [_("The file is larger than %(mb)s MB.") % {"mb": round(evidence["max_bytes"] / 1048576, 1)}]})
     if extension not in evidence["extensions"]:
         raise ValidationError({"file": [_("Files of type “%(ext)s” are not accepted; allowed: %(allowed)s.")
                                         % {"ext": extension or "?", "allowed": ", ".join(evidence["extensions"])}]})
-    signatures = SIGNATURES.get(extension)
-    if signatures and not any(head.startswith(signature) for signature in signatures):
+    found = evidence_files.detect(upload)
+    if found is None or found != evidence_files.kind_of_extension(extension):
         raise ValidationError({"file": [_("The file's content is not a %(ext)s file.") % {"ext": extension}]})
-    return extension
+    return extension, evidence_files.CONTENT_TYPES[found]
+
+
+def download_name(evidence: Evidence) -> str:
+    """The name a downloaded file is saved under: its name as given, with the stored file's
+    extension (the one its content was checked against) added when the name lacks it."""
+    suffix = PurePath(evidence.file.name).suffix
+    name = evidence.name or f"evidence-{evidence.pk}"
+    return name if name.lower().endswith(suffix.lower()) else f"{name}{suffix}"
+
+
+def download_content_type(evidence: Evidence) -> str:
+    """The type a stored file is served with: the one found from its content when it was checked
+    (by its extension, so files stored before the content type was recorded are served right)."""
+    return evidence_files.content_type_of(PurePath(evidence.file.name).suffix.lstrip("."))
 
 
 def evidence_add(*, report: MonthlyReport, actor, upload=None, url: str | None = None, name: str | None = "",
@@ -202,16 +209,18 @@ def evidence_add(*, report: MonthlyReport, actor, upload=None, url: str | None =
             errors.add("file", _("Choose a file, or give a link."))
         elif upload is None:
             address = _link(url, errors)
+        elif problem := text_problem(upload.name or ""):
+            errors.add("file", _("The file's name: %(problem)s") % {"problem": problem})
         errors.raise_any()
         if locked.evidence.count() >= rules["evidence"]["max_items"]:
             raise ValidationError({"file": [_("A report holds at most %(n)s pieces of evidence.") % {"n": rules["evidence"]["max_items"]}]})
         if upload is not None:
-            head = upload.read(16)
-            upload.seek(0)
-            validate_upload(rules, upload.name, upload.size, head)
+            extension, content_type = validate_upload(rules, upload)
+            stem = PurePath(upload.name).stem or "evidence"  # the storage shortens a long one
             evidence = Evidence(report=locked, kind=Evidence.Kind.FILE, name=(label or upload.name)[:NAME_MAX], size=upload.size,
-                                content_type=(getattr(upload, "content_type", "") or "")[:100], uploaded_by=actor)
-            evidence.file.save(PurePath(upload.name).name, upload, save=False)
+                                content_type=content_type, uploaded_by=actor)
+            # Stored under its own extension in lower case: the one its content was checked against.
+            evidence.file.save(f"{stem}.{extension}", upload, save=False)
         else:
             evidence = Evidence(report=locked, kind=Evidence.Kind.LINK, url=address, name=(label or address)[:NAME_MAX],
                                 uploaded_by=actor)

@@ -106,7 +106,8 @@ def board(review: UnitReview, *, viewer=None) -> dict:
     """What the forum sees: every assessment of the unit and period, the distribution of
     predicates and each rule of the pattern for the unit's predicate, with pass or departure.
     Colleagues' feedback is put in front of the forum only (HR and the others who see the review
-    learn who answered elsewhere, never what): pass the ``viewer`` to apply that."""
+    learn who answered elsewhere, never what): pass the ``viewer`` to apply that. What each reader
+    may see of each assessment is processes/selectors/privacy.py's ``board_access``."""
     assessments = list(
         Assessment.objects.filter(unit_review=review).select_related("employee", "member__rater", "unit_review", "led_review")
         .order_by("employee__name")
@@ -117,19 +118,7 @@ def board(review: UnitReview, *, viewer=None) -> dict:
     return {"assessments": assessments, "distribution": counts, "total": len(scored),
             "pattern": distribution.as_json(checks), "departures": [c.description for c in checks if not c.passes],
             "most_reading": review.cycle.rules.get("most_reading", "majority"),
-            "private": _private_assessments(assessments, viewer),
             "feedback": board_feedback(review, assessments, with_colleagues=viewer is None or is_forum(review, viewer))}
-
-
-def _private_assessments(assessments: list[Assessment], viewer) -> set[int]:
-    """The assessments on the board whose notes the viewer may not read: a rater who sees the
-    review for their ratees' sake reads the others' ratings and predicates, never their notes."""
-    if viewer is None or viewer.is_superuser:
-        return set()
-    from ..selectors import assessments_visible_to
-
-    ids = [a.pk for a in assessments]
-    return set(ids) - set(assessments_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def is_forum(review: UnitReview, user) -> bool:

@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts.models import ApiToken
+from accounts.tokens import key_hash
 
 from ..conftest import client_for
 from .helpers import API
@@ -24,14 +26,15 @@ def fresh_throttle():
 def test_a_user_gets_a_token_with_the_right_password(api, org):
     response = api.post(f"{API}/auth/token/", {"username": "employee", "password": PASSWORD}, format="json")
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=org.employee.user).key
+    # Only the key's hash is kept (accounts/tokens.py).
+    assert ApiToken.objects.get(user=org.employee.user).key_hash == key_hash(response.json()["token"])
 
 
-def test_asking_twice_returns_the_same_token(api, org):
+def test_asking_twice_issues_two_tokens_as_a_key_is_never_shown_again(api, org):
     first = api.post(f"{API}/auth/token/", {"username": "employee", "password": PASSWORD}, format="json").json()
     second = api.post(f"{API}/auth/token/", {"username": "employee", "password": PASSWORD}, format="json").json()
-    assert first["token"] == second["token"]
-    assert Token.objects.filter(user=org.employee.user).count() == 1
+    assert first["token"] != second["token"]
+    assert ApiToken.objects.filter(user=org.employee.user).count() == 2
 
 
 def test_the_token_authenticates_the_user_on_other_endpoints(api, org):
@@ -48,7 +51,7 @@ def test_a_wrong_password_is_refused_with_field_errors_and_no_token(api, org):
     assert response.status_code == 400
     body = response.json()
     assert set(body) == {"errors"} and body["errors"]
-    assert not Token.objects.filter(user=org.employee.user).exists()
+    assert not ApiToken.objects.filter(user=org.employee.user).exists()
 
 
 def test_a_token_request_without_a_password_names_the_missing_field(api, org):

@@ -94,13 +94,13 @@ def test_delivery_tasks_back_off_database_errors_up_to_a_minute(settings):
 def test_a_webhook_is_sent_with_its_endpoints_own_timeout(org, cycle, approved_chain, webhook_receiver, monkeypatch):
     hook = register_webhook(org.hr, webhook_receiver.url, ["plan.submitted"])
     WebhookEndpoint.objects.filter(pk=hook["id"]).update(timeout_seconds=3)
-    timeouts, real = [], delivery_module.urllib.request.urlopen
+    timeouts, real = [], delivery_module.open_guarded
 
     def urlopen(request, timeout):
         timeouts.append(timeout)
         return real(request, timeout=timeout)
 
-    monkeypatch.setattr(delivery_module.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(delivery_module, "open_guarded", urlopen)
     plan = submitted_plan(org, cycle, approved_chain)
     notification = notice_to(org.kabid.user, "plan.submitted", plan)
     materialise_deliveries([notification.pk])

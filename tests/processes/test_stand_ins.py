@@ -30,7 +30,7 @@ from workflow.models import AuditEvent
 
 from ..api.helpers import approve_chain, berakhlak, indicator_of, open_reports, realise, result_body
 from ..conftest import fill_plan, plan_of
-from ..factories import ActingAssignmentFactory, DelegationFactory, EmployeeFactory
+from ..factories import ActingAssignmentFactory, DelegationFactory, EmployeeFactory, UnitFactory
 from ..lifecycle import approve_all_plans, issue_unit, rate_all, set_unit_predicates, start_evaluation
 from .conftest import assessment_of, review_of
 
@@ -271,9 +271,11 @@ def fresh(document):
 
 
 @pytest.fixture
-def stand_in(db):
-    """Somebody outside the agency, with no role of their own on any of its documents."""
-    return EmployeeFactory(name="Pengganti", user__username="pengganti")
+def stand_in(org):
+    """Somebody of the agency (one delegates only to a colleague of one's agency) in a unit of
+    their own, with no role of their own on any of its documents."""
+    return EmployeeFactory(name="Pengganti", user__username="pengganti",
+                           position__unit=UnitFactory(code="DIV-SI", name="Bidang Lain", parent=org.agency))
 
 
 @pytest.mark.parametrize("who, seat_allowed, personal_allowed, for_holder", WHO, ids=[w[0].__name__ for w in WHO])

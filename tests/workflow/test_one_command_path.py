@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["config", "org", "processes", "notifications", "api", "web", "workflow"]
+PACKAGES = ["config", "org", "processes", "notifications", "api", "web", "workflow", "accounts"]
 
 # (what, pattern, where it may appear)
 RULES = [

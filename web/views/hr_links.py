@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.request_origin import request_origin
-from notifications.models import WebhookEndpoint
+from notifications.selectors import webhooks_for_hr
 from notifications.services import webhook_deactivate, webhook_register
 from org.models import Unit
 from org.services import hr_scope_units
@@ -29,26 +29,28 @@ from .hr import EmployeeField, HRForm, add_errors, hr_required, posted_id
 @hr_required
 @require_http_methods(["GET", "POST"])
 def webhooks(request):
-    form = WebhookForm(request.POST if request.POST.get("action") == "register" else None)
+    form = WebhookForm(request.POST if request.POST.get("action") == "register" else None, user=request.user)
     created, status = None, 200
     if request.method == "POST":
         if request.POST.get("action") == "deactivate":
-            webhook_deactivate(endpoint=get_object_or_404(WebhookEndpoint, pk=posted_id(request, "endpoint"), is_active=True))
+            endpoint = get_object_or_404(webhooks_for_hr(request.user), pk=posted_id(request, "endpoint"))
+            webhook_deactivate(actor=request.user, endpoint=endpoint, origin=request_origin(request))
             messages.success(request, _("The webhook is deactivated: it receives nothing more."))
             return redirect("hr-webhooks")
         status = 400
         if form.is_valid():
             registered = []
             errors, status = run_service(
-                request, lambda: registered.append(webhook_register(actor=request.user, url=form.cleaned_data["url"],
-                                                                    events=form.cleaned_data["events"])),
+                request, lambda: registered.append(webhook_register(
+                    actor=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"],
+                    unit_id=form.cleaned_data["unit"].pk if form.cleaned_data["unit"] else None, origin=request_origin(request))),
                 success=None)  # the page itself shows the new endpoint and its secret
             if errors is None:
                 created = registered[0]
-                form = WebhookForm()  # the secret is in this answer only: nothing to re-post
+                form = WebhookForm(user=request.user)  # the secret is in this answer only: nothing to re-post
             else:
                 add_service_errors(form, errors)
-    endpoints = WebhookEndpoint.objects.filter(is_active=True).order_by("id")
+    endpoints = webhooks_for_hr(request.user)  # its own agency's only
     return render(request, "web/hr/webhooks.html", {"form": form, "endpoints": endpoints, "created": created}, status=status)
 
 

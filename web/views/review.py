@@ -20,6 +20,7 @@ from processes.models import Assessment, UnitReview
 from processes.roles import FORUM_ROLE, PREDICATE_SETTER_ROLE, RATIFYING_OFFICIAL_ROLE, Viewer
 from processes.rules import CORE_VALUES, RATINGS
 from processes.selectors import unit_reviews_visible_to
+from processes.selectors.privacy import board_access, board_summary_shown, shown
 from processes.services.scoring import (
     board,
     unit_review_adjust,
@@ -115,6 +116,9 @@ def _share(value) -> str:
 
 def board_context(request, review: UnitReview, form_state: dict) -> dict:
     data = board(review, viewer=request.user)
+    # Each row, and the summary, as this reader may see them (processes/selectors/privacy.py, as the API's board).
+    levels = board_access(review, data["assessments"], request.user)
+    data = board_summary_shown(review, data, levels)
     actions = available_actions(review, request.user)
     total = data["total"]
     labels = dict(Assessment.Predicate.choices)
@@ -133,6 +137,7 @@ def board_context(request, review: UnitReview, form_state: dict) -> dict:
     may_adjust = "approve" in actions  # the forum, while the unit is being scored
     rows = []
     for a in data["assessments"]:
+        a = shown(a, levels[a.pk])
         own = adjusting and values.get("assessment") == str(a.pk)
         rows.append({
             "a": a, "url": page_for("assessment", a.pk), "colleagues": _colleagues(colleagues.get(a.pk)),
@@ -153,7 +158,7 @@ def board_context(request, review: UnitReview, form_state: dict) -> dict:
         "unit_predicates": UnitReview._meta.get_field("unit_predicate").choices,
         "form": form_state.get("action", ""), "errors": errors, "values": values,
         "adjust_errors": errors if adjusting and not matched else {},  # an assessment not on this board
-        **document_context(review),
+        **document_context(review, request.user),
     }
 
 

@@ -63,7 +63,7 @@ def split_errors(errors: dict | None, fields: tuple[str, ...], rename: dict | No
 
 def show(request, template: str, document, context: dict, *, status: int = 200):
     """A document page: the document, its history and its open tasks."""
-    return render(request, template, {**document_context(document), **context}, status=status)
+    return render(request, template, {**document_context(document, request.user), **context}, status=status)
 
 
 def field_messages(request, errors: dict) -> None:

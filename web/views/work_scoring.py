@@ -14,6 +14,7 @@ from config.request_origin import request_origin
 from processes.models import Assessment, FeedbackRequest, Objection, Predicate
 from processes.rules import RATINGS
 from processes.selectors import assessments_visible_to, fixed_results_rating
+from processes.selectors.privacy import RESULT_SHOWN, Access, access_to, shown
 from processes.services.feedback import (
     OPEN_FOR_FEEDBACK,
     aggregate,
@@ -34,7 +35,6 @@ from ..forms.scoring import InviteForm, ObjectionForm, RatingsForm
 from .work_common import RATING_CHOICES, buttons, core_values, run_action, show, split_errors
 
 ASSESSMENT_ACTIONS = ("submit", "accept")
-RESULT_SHOWN = (Assessment.Status.ISSUED, Assessment.Status.OBJECTED, Assessment.Status.FINAL, Assessment.Status.RATIFIED)
 FIELDS = ("results_rating", "behaviour_rating", "behaviour_values", "note", "reasons", "invitees")
 
 
@@ -84,6 +84,10 @@ def assessment_detail(request, pk: int):
 def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, general: list) -> dict:
     user = request.user
     allowed = available_actions(a, user)
+    # From here on the page reads the assessment as this user may see it: its employee sees no
+    # result before the forum issues it (processes/selectors/privacy.py, as the API).
+    access = access_to(a, user)
+    a = shown(a, access)
     is_employee = a.member.employee.user_id == user.pk
     is_rater = not is_employee and a.flow_class(a).authorize(user, "rater") is not None
     rules = a.cycle.rules
@@ -98,7 +102,7 @@ def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, g
     context = {
         "assessment": a, "allowed": allowed, "is_employee": is_employee, "is_rater": is_rater,
         "scoring": is_rater and a.status == Assessment.Status.DRAFT,
-        "show_result": not is_employee or a.status in RESULT_SHOWN,
+        "show_result": access is Access.FULL,
         "values": values, "errors": errors, "general_errors": general,
         "ratings": RATING_CHOICES, "rating_codes": RATINGS,
         "value_rows": [{"code": code, "label": label, "value": values["behaviour_values"].get(code, ""),
