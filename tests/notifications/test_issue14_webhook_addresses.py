@@ -19,15 +19,9 @@ from ..api.helpers import API
 from ..conftest import client_for
 from ..factories import WebhookEndpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_endpoints")]
 WEBHOOKS = f"{API}/webhooks/"
 
-
-@pytest.fixture(autouse=True)
-def _fresh_endpoints():
-    forget_endpoints()
-    yield
-    forget_endpoints()
 
 
 @pytest.fixture

@@ -19,15 +19,8 @@ from ..api.helpers import API, submitted_plan
 from ..conftest import client_for, plan_of
 from ..factories import RoleAssignmentFactory, UnitFactory, UserFactory, WebhookEndpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_endpoints")]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_endpoints():
-    """The active endpoints are cached for a minute: no test's endpoints reach another."""
-    forget_endpoints()
-    yield
-    forget_endpoints()
 
 
 @pytest.fixture
