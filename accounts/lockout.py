@@ -167,10 +167,6 @@ def login_unlock(*, actor, username: str = "", address: str = "", origin: dict |
     username, address = (username or "").strip(), (address or "").strip()
     if not username and not address:
         raise ValidationError({"username": [_("Name the username or the client address to unlock.")]})
-    if username:
-        AxesProxyHandler.reset_attempts(username=username)
-    if address:
-        AxesProxyHandler.reset_attempts(ip_address=address)
     now = timezone.now()
     named = Q(pk__in=[])
     if username:
@@ -184,7 +180,11 @@ def login_unlock(*, actor, username: str = "", address: str = "", origin: dict |
         return {}
 
     closed = 0
-    with transaction.atomic():
+    with transaction.atomic():  # axes keeps its failures in the database: forgotten with the audit, or not at all
+        if username:
+            AxesProxyHandler.reset_attempts(username=username)
+        if address:
+            AxesProxyHandler.reset_attempts(ip_address=address)
         for lockout in LoginLockout.objects.filter(named, unlocked_at__isnull=True, until__gt=now).order_by("pk"):
             record(lockout, "unlock", actor=actor, origin=origin, change=close)
             closed += 1

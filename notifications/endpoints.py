@@ -54,12 +54,15 @@ def endpoints_for(notifications: list[tuple[int, str, str, int | None, int]]) ->
     """For (id, event, document_type, document_id, recipient) notifications: the ids of the active
     endpoints each goes to, those that want its event and whose scope holds its document (a
     notice about no document: its recipient's unit). The units are read only when some endpoint
-    has a scope (one query per document type, one for the recipients)."""
+    has a scope, and only for the notifications a scoped endpoint wants (one query per document
+    type, one for the recipients)."""
     endpoints = active_endpoints()
     paths: dict = {}
-    if any(path is not None for _pk, _events, path in endpoints):
-        paths = document_paths((kind, document) for _pk, _event, kind, document, _recipient in notifications)
-        paths.update(recipient_paths(recipient for _pk, _event, kind, _document, recipient in notifications if not kind))
+    scoped = [events for _pk, events, path in endpoints if path is not None]
+    wanted = [n for n in notifications if any(not events or n[1] in events for events in scoped)]
+    if wanted:
+        paths = document_paths((kind, document) for _pk, _event, kind, document, _recipient in wanted)
+        paths.update(recipient_paths(recipient for _pk, _event, kind, _document, recipient in wanted if not kind))
     return {
         pk: [endpoint for endpoint, events, scope in endpoints
              if (not events or event in events) and within(scope, paths.get((kind, document) if kind else recipient, set()))]
@@ -136,7 +139,7 @@ def webhook_register(*, actor, url: str, events: list[str], timeout_seconds: int
                                                   timeout_seconds=timeout_seconds, unit=unit)
         record(endpoint, "register", actor=actor, origin=origin, created=True,
                data={"url": url, "events": events, "timeout_seconds": timeout_seconds, "unit": unit.pk if unit else None})
-        forget_endpoints()
+        forget_endpoints()  # for what this transaction does next (it reads its own writes)
         transaction.on_commit(forget_endpoints)  # a worker may have cached the list again before the commit
     return endpoint
 

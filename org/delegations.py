@@ -16,8 +16,8 @@ from workflow.engine import record
 from workflow.errors import InvalidTransition, NotPermitted
 from workflow.flows import Notice
 
-from .models import Delegation, Employee, Unit
-from .services import hr_scope_units, is_hr_for
+from .models import Delegation, Employee
+from .services import agency_by_unit, hr_scope_units, is_hr_for
 from .writes import snapshot
 
 FIELDS = ("delegator", "delegate", "start", "end", "reason")
@@ -37,15 +37,6 @@ def delegation_scope() -> str:
     return scope
 
 
-def agency_of(unit: Unit) -> Unit:
-    """The unit's agency: the nearest unit of kind "agency" at or above it; a unit above every
-    agency (the government) stands for itself (as a cycle's scope is read)."""
-    codes = unit.path.strip("/").split("/")
-    agencies = dict(Unit.objects.filter(code__in=codes, kind=Unit.Kind.AGENCY).values_list("code", "path"))
-    path = next((agencies[code] for code in reversed(codes) if code in agencies), unit.path)
-    return unit if path == unit.path else Unit.objects.get(path=path)
-
-
 def delegation_candidates(delegator: Employee):
     """Whom ``delegator`` may delegate to: active employees with a user account, other than
     themselves, in the delegator's agency (its units and those below it) or, with
@@ -54,7 +45,7 @@ def delegation_candidates(delegator: Employee):
     position = delegator.position if delegator.position_id else None
     if position is None:
         return Employee.objects.none()
-    root = position.unit if delegation_scope() == "unit" else agency_of(position.unit)
+    root = position.unit if delegation_scope() == "unit" else agency_by_unit([position.unit])[position.unit_id]
     return (Employee.objects.filter(is_active=True, user__isnull=False, position__unit__path__startswith=root.path)
             .exclude(pk=delegator.pk))
 

@@ -129,3 +129,12 @@ class ReportingLineResolver:
         superior = self.superior_of.get(position_id) if position_id else None
         superior_superior = self.superior_of.get(superior) if superior else None
         return ReportingLine(rater_id=self.holder_of(superior), raters_superior_id=self.holder_of(superior_superior))
+
+
+def agency_by_unit(units: list[Unit]) -> dict[int, Unit]:
+    """Each unit's agency, by the unit's id: the nearest unit of kind "agency" at or above it; a
+    unit above every agency (the government) stands for itself. One query for all the units."""
+    codes = {code for unit in units for code in unit.path.strip("/").split("/")}
+    agencies = {a.code: a for a in Unit.objects.filter(code__in=codes, kind=Unit.Kind.AGENCY)}
+    return {unit.pk: next((agencies[code] for code in reversed(unit.path.strip("/").split("/")) if code in agencies), unit)
+            for unit in units}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org.models import Employee, Unit
-from org.services import ReportingLineResolver, is_hr_for, units_within
+from org.services import ReportingLineResolver, agency_by_unit, is_hr_for, units_within
 from workflow.engine import perform, record, start, start_many
 from workflow.errors import Conflict, NotPermitted
 from workflow.flows import Notice
@@ -75,17 +75,8 @@ def cycle_create(
     return cycle
 
 
-def _agency_by_unit(units: list[Unit]) -> dict[int, Unit]:
-    """Each unit's agency, by the unit's id: the nearest unit of kind "agency" at or above it; a
-    unit above every agency (the government) stands for itself. One query for all the units."""
-    codes = {code for unit in units for code in unit.path.strip("/").split("/")}
-    agencies = {a.code: a for a in Unit.objects.filter(code__in=codes, kind=Unit.Kind.AGENCY)}
-    return {unit.pk: next((agencies[code] for code in reversed(unit.path.strip("/").split("/")) if code in agencies), unit)
-            for unit in units}
-
-
 def _agencies_of(units: list[Unit]) -> list[Unit]:
-    return list({a.pk: a for a in _agency_by_unit(units).values()}.values())
+    return list({a.pk: a for a in agency_by_unit(units).values()}.values())
 
 
 def _scope_key(units: list[Unit]) -> str:
@@ -96,7 +87,7 @@ def _overlapping_cycle(*, year: int, period_type: str, units: list[Unit]) -> Cyc
     """A cycle of the same year and period type whose scope shares an employee with ``units``'
     agencies (one contains the other), or None. Two queries, however many cycles the year has."""
     others = list(Cycle.objects.filter(year=year, period_type=period_type).prefetch_related("units"))
-    agency_of = _agency_by_unit(list(units) + [u for other in others for u in other.units.all()])
+    agency_of = agency_by_unit(list(units) + [u for other in others for u in other.units.all()])
     paths = [agency_of[u.pk].path for u in units]
     for other in others:
         other_paths = [agency_of[u.pk].path for u in other.units.all()]

@@ -17,15 +17,14 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..models import Assessment
+from ..selectors.privacy import RESULT_SHOWN
 
 # Written in both languages whatever the reader's: the document is shared and printed. Kept in
 # the PDF's metadata (subject) as well as on its first line.
 NOT_RATIFIED_MARK = "Belum ditetapkan / Not yet ratified"
 RATIFIED_MARK = "Ditetapkan / Ratified"
 # From the forum's approval (issued) the result is a document the employee may object to.
-DOCUMENT_STATUSES = (
-    Assessment.Status.ISSUED, Assessment.Status.OBJECTED, Assessment.Status.FINAL, Assessment.Status.RATIFIED,
-)
+DOCUMENT_STATUSES = RESULT_SHOWN
 
 PERIOD_LABELS = {"Q1": "Triwulan I / Q1", "Q2": "Triwulan II / Q2", "Q3": "Triwulan III / Q3", "Q4": "Triwulan IV / Q4"}
 

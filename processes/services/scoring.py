@@ -15,9 +15,8 @@ from .. import distribution
 from ..flows.unit_review import pattern_checks
 from ..models import Assessment, Cycle, FeedbackRequest, Plan, UnitReview
 from ..rules import CORE_VALUES, RATINGS, UNIT_PREDICATES, predicate_for
+from ..selectors.privacy import RESULT_SHOWN
 from .checks import Errors, require_role
-
-ISSUED_OR_LATER = [Assessment.Status.ISSUED, Assessment.Status.OBJECTED, Assessment.Status.FINAL, Assessment.Status.RATIFIED]
 
 # The longest texts each command takes (the API and the pages refuse longer ones alike).
 NOTE_MAX = COMMENT_MAX = REASON_MAX = 5000
@@ -58,14 +57,12 @@ def _validate_ratings(ratings: dict) -> None:
 def preview_predicate(assessment: Assessment) -> str:
     """The predicate the current ratings give ("" while incomplete); for a unit's leader the
     results rating follows the unit's predicate once it is set."""
-    rules = assessment.cycle.rules
-    results = assessment.results_rating
-    if assessment.is_unit_leader:
-        unit_predicate = assessment.led_review.unit_predicate
-        results = rules["leader_results_rating"][unit_predicate] if unit_predicate else ""
+    from ..selectors.scoring import fixed_results_rating
+
+    results = fixed_results_rating(assessment) if assessment.is_unit_leader else assessment.results_rating
     if not (results and assessment.behaviour_rating):
         return ""
-    return predicate_for(rules, results, assessment.behaviour_rating)
+    return predicate_for(assessment.cycle.rules, results, assessment.behaviour_rating)
 
 
 def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str, comment: str = "", origin=None) -> UnitReview:
@@ -86,7 +83,7 @@ def unit_review_set_predicate(*, review: UnitReview, actor, unit_predicate: str,
         leaders = Assessment.objects.filter(led_review=review)
         list(lock_rows(leaders).values_list("pk", flat=True))
         current = UnitReview.objects.filter(pk=review.pk).values_list("unit_predicate", flat=True).get()
-        if current and unit_predicate != current and leaders.filter(status__in=ISSUED_OR_LATER).exists():
+        if current and unit_predicate != current and leaders.filter(status__in=RESULT_SHOWN).exists():
             raise ValidationError({"unit_predicate": [
                 _("The result of the unit's leader is already issued; the unit predicate can no longer change.")]})
         result = perform(review, "set_unit_predicate", actor=actor, comment=comment, data={"unit_predicate": unit_predicate}, origin=origin)

@@ -155,6 +155,24 @@ def test_a_leaked_retired_key_cannot_vouch_for_a_head(org, submitted_plan, setti
     assert "retired key" in verify_errors()
 
 
+def test_an_anchor_that_only_names_a_retired_key_is_a_forgery_that_reanchor_does_not_sign(org, submitted_plan, settings):
+    """Key ids are public (every event names one): a head cut back and given "<retired id>:junk"
+    must not pass for a rotation's leftover, or --reanchor would re-sign the cut chain."""
+    settings.KINERJA_AUDIT_KEY, settings.KINERJA_AUDIT_RETIRED_KEYS = NEW_KEY, ["test-only-audit-key-0123456789abcdef"]
+    call_command("verify_audit", "--reanchor", stdout=io.StringIO(), stderr=io.StringIO())
+    first, last = events_of("plan", submitted_plan.pk)
+    with audit_trigger_disabled():
+        AuditEvent.objects.filter(pk=last.pk).delete()
+    Plan.objects.filter(pk=submitted_plan.pk).update(
+        status=first.to_state, audit_seq=1, audit_last=first.hash, audit_anchor=f"{first.key_id}:{'0' * 64}")
+
+    errors = verify_errors()
+    assert "does not verify" in errors and "retired key" not in errors
+    with pytest.raises(CommandError):
+        call_command("verify_audit", "--reanchor", stdout=io.StringIO(), stderr=io.StringIO())
+    assert Plan.objects.get(pk=submitted_plan.pk).audit_anchor == f"{first.key_id}:{'0' * 64}"
+
+
 def test_an_event_whose_key_was_dropped_from_the_retired_keys_is_named(submitted_plan, settings):
     settings.KINERJA_AUDIT_KEY, settings.KINERJA_AUDIT_RETIRED_KEYS = NEW_KEY, []
     assert "KINERJA_AUDIT_RETIRED_KEYS" in verify_errors()

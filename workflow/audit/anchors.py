@@ -46,14 +46,15 @@ def tally_anchor(document_type: str, chains: int, *, key: keys.Key | None = None
 RETIRED = "anchored with a retired key (after a key rotation, run verify_audit --reanchor)"
 
 
-def anchor_problem(value: str, expected: str) -> str | None:
-    """Why the stored anchor ``value`` is not ``expected`` (computed with the current key), or
-    None. Only the current key vouches for a head: a retired key, which may have leaked, signs
-    no head that ``verify_audit --reanchor`` has not re-signed."""
-    if value == expected:
+def anchor_problem(value: str, sign) -> str | None:
+    """Why the stored anchor ``value`` is not what ``sign(key)`` gives with the current key, or
+    None. Only the current key vouches for a head; an anchor that verifies with a retired key
+    (after a rotation) is reported as such, for ``verify_audit --reanchor`` to re-sign. One that
+    merely names a retired key (key ids are public) is a forgery like any other."""
+    if value == sign(keys.current()):
         return None
-    key_id = value.partition(":")[0]
-    if key_id and key_id in keys.keyring().retired:
+    retired = keys.keyring().retired.get(value.partition(":")[0])
+    if retired is not None and value == sign(retired):
         return RETIRED
     return "its anchored head does not verify"
 

@@ -152,7 +152,7 @@ def _check_head(document_type: str, pk: int, chain: list[AuditEvent], head: _Hea
         yield Breach(chain[0].pk, document, chain[0].seq, "the chain has no anchored head (written outside the engine, "
                                                           "or its anchor removed)")
         return
-    problem = anchors.anchor_problem(head.anchor, anchors.anchor(document_type, pk, head.seq, head.last))
+    problem = anchors.anchor_problem(head.anchor, lambda key: anchors.anchor(document_type, pk, head.seq, head.last, key=key))
     if problem:
         yield Breach(None, document, head.seq, problem, retired_key=problem == anchors.RETIRED)
     last = chain[-1] if chain else None
@@ -178,7 +178,7 @@ def _check_tally(document_type: str, heads: int, using: str) -> Iterator[Breach]
         if heads:
             yield Breach(None, document_type, None, f"{heads} record chains but no tally of them")
         return
-    problem = anchors.anchor_problem(tally.anchor, anchors.tally_anchor(document_type, tally.chains))
+    problem = anchors.anchor_problem(tally.anchor, lambda key: anchors.tally_anchor(document_type, tally.chains, key=key))
     if problem:
         yield Breach(None, document_type, None, f"the tally of its record chains: {problem}", retired_key=problem == anchors.RETIRED)
     if tally.chains != heads:
