@@ -11,13 +11,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.request_origin import request_origin
-from org.models import Employee, Unit
+from org.models import Employee, Position, Unit
 from org.services import hr_scope_units, is_hr_for
-from processes.models import PERIODS, BulkRun, Cycle, CycleMember, CycleRole, RuleSet
+from processes.models import PERIODS, BulkRun, Cycle, CycleMember, CycleRole, Plan, RuleSet
 from processes.selectors import cycles_visible_to, is_hr, late_reports, members_visible_to, overdue_tasks
+from processes.selectors.contracts import contracts_ending as contracts_ending_of
 from processes.services.bulk_runs import cycle_resume
 from processes.services.cycles import cycle_create, member_correct_reporting_line
 from processes.services.evaluations import evaluation_start
+from processes.services.membership import member_join, member_leave, member_move
 from processes.services.progress import progress_of
 from processes.services.result_outputs import ratified_results, results_csv, results_xlsx
 from workflow.engine import available_actions
@@ -83,6 +85,65 @@ class CycleFilter(django_filters.FilterSet):
     class Meta:
         model = Cycle
         fields = ["year", "status"]
+
+
+class MemberPlanSerializer(serializers.Serializer):
+    """The plan period this member record belongs to (docs/periods-and-changes.md)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    origin = serializers.CharField()
+    ended = serializers.CharField()
+    leave_reason = serializers.CharField()
+
+
+class MemberChangeSerializer(serializers.Serializer):
+    """What a join, a move or a leave answers: the plan it ended and the plan it started."""
+
+    ended = MemberPlanSerializer(allow_null=True)
+    started = MemberPlanSerializer(allow_null=True)
+    started_member = serializers.IntegerField(allow_null=True)
+    lines_corrected = serializers.IntegerField(help_text="reporting lines of the people the employee rated, resolved again")
+
+
+def change_response(change, status_code=status.HTTP_200_OK) -> Response:
+    body = {"ended": change.ended, "started": change.started,
+            "started_member": change.started.member_id if change.started else None, "lines_corrected": change.lines_corrected}
+    return Response(MemberChangeSerializer(body).data, status=status_code)
+
+
+class ContractAssessmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    period = serializers.CharField()
+    status = serializers.CharField()
+    predicate = serializers.CharField()
+
+
+class ContractEndingSerializer(serializers.Serializer):
+    employee = EmployeeRefSerializer()
+    grade = serializers.CharField()
+    contract_start = serializers.DateField(allow_null=True)
+    contract_end = serializers.DateField()
+    unit_name = serializers.CharField()
+    plan = MemberPlanSerializer()
+    assessment = ContractAssessmentSerializer(allow_null=True, help_text="the latest evaluation of the contract's last plan")
+
+
+class JoinSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    start = serializers.DateField()
+
+
+class MoveSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    date = serializers.DateField()
+
+
+class LeaveSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    reason = serializers.ChoiceField(choices=Plan.LeaveReason.choices)
 
 
 class CycleViewSet(
@@ -222,6 +283,32 @@ class CycleViewSet(
         response["Content-Disposition"] = f'attachment; filename="hasil-kinerja-{cycle.year}-{cycle.pk}.csv"'
         return response
 
+    @extend_schema(request=JoinSerializer, responses={201: MemberChangeSerializer})
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        """HR adds an employee appointed or transferred in during the year, from a date: a plan
+        in draft with its submit task (due within the rule set's ``new_plan_days``)."""
+        cycle = self.get_object()
+        body = JoinSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        employee = (Employee.objects.select_related("position__unit")
+                    .filter(pk=body.validated_data["employee"], position__unit__in=hr_scope_units(request.user)).first())
+        if employee is None:
+            raise serializers.ValidationError({"employee": [_("No such employee in your units.")]})
+        change = member_join(cycle=cycle, employee=employee, start_on=body.validated_data["start"], actor=request.user,
+                             origin=request_origin(request))
+        return change_response(change, status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ContractEndingSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="contracts-ending", url_name="contracts-ending")
+    def contracts_ending(self, request, pk=None):
+        """PPPK whose contract ends within the cycle's year (or by ``before``, a date), with the
+        evaluation of their last plan: HR's list for the decision to extend (HR only)."""
+        cycle = self.get_object()
+        self._overseer(cycle, hr_only=True)
+        before = request.query_params.get("before")
+        return self._hr_list(request, contracts_ending_of(cycle, before=before), ContractEndingSerializer)
+
     @extend_schema(responses=AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
@@ -234,10 +321,11 @@ class MemberSerializer(serializers.ModelSerializer):
     raters_superior = EmployeeRefSerializer(allow_null=True)
     unit_name = serializers.CharField(source="unit.name")
     position_title = serializers.CharField(source="position.title", allow_null=True, default=None)
+    plan = MemberPlanSerializer(read_only=True)
 
     class Meta:
         model = CycleMember
-        fields = ["id", "cycle", "employee", "unit", "unit_name", "position", "position_title", "rater", "raters_superior"]
+        fields = ["id", "cycle", "employee", "unit", "unit_name", "position", "position_title", "rater", "raters_superior", "plan"]
 
 
 class ReportingLineSerializer(serializers.Serializer):
@@ -278,6 +366,33 @@ class MemberViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retrieve
             origin=request_origin(request),
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=member.pk)).data)
+
+    @extend_schema(request=MoveSerializer, responses=MemberChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """HR moves the employee (transfer, promotion, change of position) from a date: the plan
+        ends the day before and a new plan starts with the new position's rater and unit."""
+        member = self.get_object()
+        body = MoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        position = Position.objects.filter(pk=body.validated_data["position"], unit__in=hr_scope_units(request.user)).first()
+        if position is None:
+            raise serializers.ValidationError({"position": [_("No such position in your units.")]})
+        change = member_move(member=member, position=position, on=body.validated_data["date"], actor=request.user,
+                             origin=request_origin(request))
+        return change_response(change)
+
+    @extend_schema(request=LeaveSerializer, responses=MemberChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        """HR records that the employee leaves (retirement, resignation, death, end of contract,
+        transfer out) from a date: the plan ends the day before, the leaver's tasks close."""
+        member = self.get_object()
+        body = LeaveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = member_leave(member=member, on=body.validated_data["date"], reason=body.validated_data["reason"],
+                              actor=request.user, origin=request_origin(request))
+        return change_response(change)
 
     @extend_schema(responses=AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -58,7 +58,8 @@ class PlanListSerializer(serializers.ModelSerializer):
         model = Plan
         fields = [
             "id", "cycle", "year", "employee", "rater", "unit", "unit_name", "status", "status_display", "version",
-            "revision", "submitted_at", "approved_at", "review_comment",
+            "revision", "submitted_at", "approved_at", "review_comment", "member", "start", "end", "origin", "ended",
+            "leave_reason",
         ]
 
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from config.request_origin import request_origin
 from processes.models import PERIODS, Assessment, UnitReview
 from processes.selectors import assessments_visible_to, unit_reviews_visible_to
+from processes.selectors.annual import annual_result
 from processes.selectors.privacy import access_to, board_access, board_summary_shown, shown, with_result_access
 from processes.services.feedback import aggregate, feedback_invite, may_invite, may_see_aggregate, period_months, respondents
 from processes.services.public_feedback import summary as public_summary
@@ -69,10 +70,16 @@ class AssessmentDetailSerializer(AssessmentSerializer):
     list it would cost permission queries per row)."""
 
     allowed_actions = AllowedActionsField()
+    annual_result = serializers.SerializerMethodField(
+        help_text="for someone with several plans in the year: how the annual predicate is derived from them")
 
     class Meta(AssessmentSerializer.Meta):
-        fields = AssessmentSerializer.Meta.fields + ["allowed_actions"]
+        fields = AssessmentSerializer.Meta.fields + ["allowed_actions", "annual_result"]
         read_only_fields = fields
+
+    def get_annual_result(self, assessment) -> dict | None:
+        result = annual_result(assessment)
+        return result.as_dict() if result else None
 
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .ranks import FUNCTIONAL_LEVELS, GRADE_CHOICES, PositionKind, grade_label
 from .validators import validate_nip
 
 
@@ -71,6 +72,9 @@ class Position(models.Model):
         related_name="subordinates",
     )
     is_unit_leader = models.BooleanField(_("leads the unit"), default=False)
+    kind = models.CharField(_("kind of position"), max_length=12, choices=PositionKind.CHOICES, default=PositionKind.EXECUTOR)
+    functional_level = models.CharField(_("functional level"), max_length=14, choices=FUNCTIONAL_LEVELS, blank=True,
+                                        help_text=_("the level (jenjang) of a functional position"))
 
     document_type = "position"
 
@@ -78,16 +82,22 @@ class Position(models.Model):
         verbose_name = _("position")
         verbose_name_plural = _("positions")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["structural", "functional", "executor"]), name="position_kind_valid"),
+            # Only a functional position has a level.
+            models.CheckConstraint(condition=Q(kind="functional") | Q(functional_level=""), name="position_level_functional_only"),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
 
 class Employee(models.Model):
-    """A civil servant (Pegawai ASN): PNS or PPPK."""
+    """A civil servant (Pegawai ASN): PNS, CPNS (a candidate in probation) or PPPK."""
 
     class EmploymentType(models.TextChoices):
         PNS = "pns", _("PNS (civil servant)")
+        CPNS = "cpns", _("CPNS (civil servant candidate)")
         PPPK = "pppk", _("PPPK (government employee with a work agreement)")
 
     class Language(models.TextChoices):
@@ -106,6 +116,12 @@ class Employee(models.Model):
     employment_type = models.CharField(
         _("employment type"), max_length=10, choices=EmploymentType.choices, default=EmploymentType.PNS
     )
+    # Pangkat and golongan ruang of a PNS/CPNS ("III/a"), golongan of a PPPK ("IX"): org/ranks.py.
+    grade = models.CharField(_("rank/grade (pangkat/golongan)"), max_length=6, choices=GRADE_CHOICES, blank=True)
+    position_start = models.DateField(_("in the position since (TMT jabatan)"), null=True, blank=True)
+    # A PPPK works under a contract (perjanjian kerja): no plan runs past its end.
+    contract_start = models.DateField(_("contract start"), null=True, blank=True)
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.INDONESIAN)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -114,11 +130,20 @@ class Employee(models.Model):
         verbose_name_plural = _("employees")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(employment_type__in=["pns", "pppk"]), name="employee_type_valid"),
+            models.CheckConstraint(condition=Q(employment_type__in=["pns", "cpns", "pppk"]), name="employee_type_valid"),
+            models.CheckConstraint(
+                condition=Q(contract_end__isnull=True) | Q(contract_start__isnull=True) | Q(contract_end__gte=models.F("contract_start")),
+                name="employee_contract_ordered",
+            ),
+            models.CheckConstraint(condition=Q(employment_type="pppk") | Q(contract_end__isnull=True, contract_start__isnull=True),
+                                   name="employee_contract_pppk_only"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.nip})"
+
+    def get_grade_label(self) -> str:
+        return grade_label(self.grade)
 
 
 class ActingAssignment(models.Model):

@@ -115,6 +115,14 @@ class ReportingLineResolver:
         self.holders = holders
         self.acting = acting
 
+    def move_holder(self, employee_id: int, from_position: int | None, to_position: int | None) -> None:
+        """Keep the loaded holders true after a move or a leave made while resolving (the
+        import's changes are resolved in one pass)."""
+        if from_position is not None and employee_id in self.holders.get(from_position, []):
+            self.holders[from_position].remove(employee_id)
+        if to_position is not None:
+            self.holders[to_position].append(employee_id)
+
     def holder_of(self, position_id: int | None) -> int | None:
         if position_id is None:
             return None

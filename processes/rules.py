@@ -20,6 +20,7 @@ UNIT_PREDICATES = ["outstanding", "good", "needs_improvement", "poor", "very_poo
 CORE_VALUES = ["service_orientation", "accountability", "competence", "harmony", "loyalty", "adaptability", "collaboration"]
 # "Sebagian besar" in the patterns: more than half of the unit, or more than any other predicate.
 MOST_READINGS = ["majority", "plurality"]
+ANNUAL_PREDICATE_OPTIONS = ["most_months", "latest", "weighted"]
 DISTRIBUTION_OPS = ["most", "at_least_share", "at_most_share", "at_least_count", "at_most_count"]
 
 
@@ -49,6 +50,12 @@ DEFAULT_RULES = {
     # each), low enough that one request stays cheap to check, store and show. A rule set without
     # this key (one copied before it existed) has these numbers (plan_limits).
     "plan": {"max_results": 30, "max_indicators": 10},
+    # A plan started during the year (a join, a move) is due this many days after its start.
+    "new_plan_days": 30,
+    # The annual predicate of someone with several plans in the year (docs/periods-and-changes.md):
+    # "most_months" (the plan that covers the most months; a tie goes to the later plan),
+    # "latest" (the last plan's), or "weighted" (the predicates' average weighted by days).
+    "annual_predicate": "most_months",
     "evidence": {
         "max_bytes": 10 * 1024 * 1024,
         "extensions": ["pdf", "png", "jpg", "jpeg", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods"],
@@ -148,6 +155,10 @@ def validate_rules(data: dict) -> None:
     _validate_window(data.get("objection_window"), errors)
     _validate_evidence(data.get("evidence"), errors)
     _validate_plan(data.get("plan", DEFAULT_RULES["plan"]), errors)
+    if not _is_days(data.get("new_plan_days", DEFAULT_RULES["new_plan_days"])):
+        errors["new_plan_days"] = [_("A whole number of days from 0 to 365 is required.")]
+    if data.get("annual_predicate", DEFAULT_RULES["annual_predicate"]) not in ANNUAL_PREDICATE_OPTIONS:
+        errors["annual_predicate"] = [_("most_months, latest or weighted")]
     if errors:
         raise ValidationError(errors)
 
@@ -274,3 +285,11 @@ def deadline(rules: dict, start: datetime.date, days: int) -> datetime.date:
 def objection_deadline(rules: dict, issued_on: datetime.date) -> datetime.date:
     """The last day on which an objection may be filed (the day of issue is day 0)."""
     return add_days(rules, issued_on, rules["objection_window"]["days"])
+
+
+def new_plan_days(rules: dict) -> int:
+    return rules.get("new_plan_days", DEFAULT_RULES["new_plan_days"])
+
+
+def annual_predicate_option(rules: dict) -> str:
+    return rules.get("annual_predicate", DEFAULT_RULES["annual_predicate"])

@@ -15,7 +15,8 @@ from viewflow import fsm
 from workflow.flows import Comment, Edit, Notice, TaskSpec, action, compiled_query, document_state
 
 from ..models import Indicator, Plan, PlanResult, PlanVersion
-from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now, end_of_day
+from ..rules import add_days, new_plan_days
+from .base import EMPLOYEE, HR, RATER, AppraisalFlow, days_from_now, end_of_day
 
 Status = Plan.Status
 
@@ -38,17 +39,20 @@ class PlanFlow(AppraisalFlow):
     model = Plan
     state = document_state(Status, default=Status.DRAFT)
     edits = {
-        "edit": Edit(states=(Status.DRAFT, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the plan's owner may edit it."))
+        "edit": Edit(states=(Status.DRAFT, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the plan's owner may edit it.")),
+        # A move or a leave ends the period (processes/services/membership.py): in any state.
+        "close_period": Edit(states=tuple(Status.values), role=HR,
+                             refusal=gettext_lazy("Only HR of the employee's unit may end a plan's period.")),
     }
 
     @classmethod
     def lock_queryset(cls):
         # The rater's plan revision comes with the lock, saving the submit guard a round trip.
-        rater_plan = Plan.objects.filter(cycle_id=OuterRef("cycle_id"), employee_id=OuterRef("member__rater_id"))
+        rater_plan = rater_plans(OuterRef("cycle_id"), OuterRef("member__rater_id"), OuterRef("end"))
         # The plan's own employee and unit too: the API answers an action with this copy.
         return Plan.objects.select_related(
             "cycle", "employee", "unit", "member", "member__employee", "member__rater", "member__unit"
-        ).annotate(rater_plan_revision=Subquery(rater_plan.order_by("pk").values("revision")[:1]))
+        ).annotate(rater_plan_revision=Subquery(rater_plan.values("revision")[:1]))
 
     # Guards ---------------------------------------------------------------------------------
     @cached_property
@@ -63,11 +67,13 @@ class PlanFlow(AppraisalFlow):
             return None
         if hasattr(self.document, "rater_plan_revision"):  # read with the lock
             return self.document.rater_plan_revision
-        return (
-            Plan.objects.filter(cycle_id=self.document.cycle_id, employee_id=self.member.rater_id)
-            .values_list("revision", flat=True)
-            .first()
-        )
+        return rater_plans(self.document.cycle_id, self.member.rater_id, self.document.end).values_list("revision", flat=True).first()
+
+    def period_running(self):
+        if self.document.ended:
+            return fsm.State.CONDITION(False, _("This plan's period has ended (%(ended)s on %(end)s); it takes no more steps.")
+                                       % {"ended": self.document.get_ended_display(), "end": self.document.end})
+        return fsm.State.CONDITION(True)
 
     def has_content(self):
         if not self._results:
@@ -112,13 +118,13 @@ class PlanFlow(AppraisalFlow):
         source=[Status.DRAFT, Status.RETURNED],
         target=Status.SUBMITTED,
         role=EMPLOYEE,
-        conditions=[has_content, rater_plan_approved, supports_rater_results],
+        conditions=[period_running, has_content, rater_plan_approved, supports_rater_results],
         label=gettext_lazy("Submit"),
     )
     def submit(self):
         self.set(submitted_at=timezone.now())
 
-    @action(state, source=Status.SUBMITTED, target=Status.APPROVED, role=RATER, label=gettext_lazy("Approve"))
+    @action(state, source=Status.SUBMITTED, target=Status.APPROVED, role=RATER, conditions=[period_running], label=gettext_lazy("Approve"))
     def approve(self):
         plan = self.document
         now = timezone.now()
@@ -130,17 +136,21 @@ class PlanFlow(AppraisalFlow):
                         content=plan_content(indicators))
         ])
 
-    @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED, label=gettext_lazy("Return"))
+    @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED, conditions=[period_running],
+            label=gettext_lazy("Return"))
     def return_(self):
         self.set(review_comment=self.ctx.comment)
 
-    @action(state, source=Status.APPROVED, target=Status.DRAFT, role=EMPLOYEE, comment=Comment.REQUIRED, label=gettext_lazy("Amend"))
+    @action(state, source=Status.APPROVED, target=Status.DRAFT, role=EMPLOYEE, comment=Comment.REQUIRED, conditions=[period_running],
+            label=gettext_lazy("Amend"))
     def amend(self):
         self.set(review_comment="")
 
     # Tasks and notices ----------------------------------------------------------------------
     def open_tasks(self) -> list[TaskSpec]:
         plan, member, rules = self.document, self.member, self.document.cycle.rules
+        if plan.ended:  # a move or a leave ended the period: its open tasks close
+            return []
         if plan.status in (Status.DRAFT, Status.RETURNED):
             return [employee_submit_task(plan, member, amending=plan.revision > 0)]
         if plan.status == Status.SUBMITTED and member.rater_id is not None:
@@ -163,6 +173,10 @@ class PlanFlow(AppraisalFlow):
         member = self.member
         if action == "create":  # the cycle opened: the employee's plan waits for them
             return [Notice(member.employee.user_id, "cycle.opened", {"year": self.document.cycle.year})]
+        if action in ("join", "move", "close_period"):  # docs/periods-and-changes.md
+            from ..services.membership import change_notices
+
+            return change_notices(self.document, "ended" if action == "close_period" else action)
         data = {"employee": member.employee.name, "year": self.document.cycle.year, "comment": self.ctx.comment}
         rater_user = member.rater.user_id if member.rater_id else None
         recipients = {
@@ -175,11 +189,20 @@ class PlanFlow(AppraisalFlow):
         return [Notice(recipient, event, data)] if recipient else []
 
 
+def rater_plans(cycle_id, rater_id, ends_on):
+    """The rater's plan that a subordinate's plan supports: the rater's latest plan of the cycle
+    that began before the subordinate's plan ends (the rater may have moved during the year)."""
+    return Plan.objects.filter(cycle_id=cycle_id, employee_id=rater_id, start__lte=ends_on).order_by("-start")
+
+
 def employee_submit_task(plan: Plan, member, *, amending: bool = False) -> TaskSpec:
     """The employee's task to submit a plan: due at the cycle's plan deadline (or, for an
     amendment during the year, within the review period)."""
     rules = plan.cycle.rules
-    if amending:
+    if plan.origin != Plan.Origin.OPENING and not amending:
+        # A plan started during the year (a join, a move): due within the rule set's days.
+        due = end_of_day(add_days(rules, max(plan.start, timezone.localdate()), new_plan_days(rules)))
+    elif amending:
         due = end_of_day(max(plan.cycle.plan_deadline, timezone.localdate() + datetime.timedelta(days=rules["plan_review_days"])))
     else:
         due = end_of_day(plan.cycle.plan_deadline)

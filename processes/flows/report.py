@@ -10,7 +10,7 @@ from viewflow import fsm
 from workflow.flows import Comment, Edit, Notice, TaskSpec, action, document_state
 
 from ..models import MonthlyReport, Realisation
-from .base import EMPLOYEE, RATER, AppraisalFlow, days_from_now, task
+from .base import EMPLOYEE, HR, RATER, AppraisalFlow, days_from_now, task
 
 Status = MonthlyReport.Status
 
@@ -23,10 +23,28 @@ class ReportFlow(AppraisalFlow):
         name: Edit(states=(Status.OPEN, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the report's owner may change it."))
         for name in ("edit", "add_evidence", "delete_evidence")
     }
+    # The plan's period ended (a move or a leave): the report's waiting tasks close
+    # (processes/services/membership.py); the change records an event and nothing else.
+    edits["close_period"] = Edit(states=tuple(Status.values), role=HR,
+                                 refusal=gettext_lazy("Only HR of the employee's unit may end a plan's period."))
 
     @classmethod
     def lock_queryset(cls):
-        return MonthlyReport.objects.select_related("cycle", "member", "member__employee", "member__rater", "member__unit")
+        return MonthlyReport.objects.select_related("cycle", "plan", "member", "member__employee", "member__rater", "member__unit")
+
+    def closed_for_employee(self) -> bool:
+        """The plan's period ended before the report's month, or the employee left: nothing more
+        is asked of them on this report."""
+        plan, report = self.document.plan, self.document
+        if not plan.ended:
+            return False
+        return (report.cycle.year, report.month) > (plan.end.year, plan.end.month) or plan.ended == plan.Ended.LEAVE
+
+    def period_covers(self):
+        if self.closed_for_employee():
+            return fsm.State.CONDITION(False, _("The plan's period ended on %(end)s; this report is closed.")
+                                       % {"end": self.document.plan.end})
+        return fsm.State.CONDITION(True)
 
     def has_realisation(self):
         if not Realisation.objects.filter(report=self.document).exists():
@@ -34,7 +52,7 @@ class ReportFlow(AppraisalFlow):
         return fsm.State.CONDITION(True)
 
     @action(state, source=[Status.OPEN, Status.RETURNED], target=Status.SUBMITTED, role=EMPLOYEE,
-            conditions=[has_realisation], label=gettext_lazy("Submit"))
+            conditions=[period_covers, has_realisation], label=gettext_lazy("Submit"))
     def submit(self):
         now = timezone.now()
         # Late reports are still accepted, and marked so (visible in lists and progress).
@@ -52,6 +70,8 @@ class ReportFlow(AppraisalFlow):
     def open_tasks(self) -> list[TaskSpec]:
         report, member, rules = self.document, self.member, self.document.cycle.rules
         if report.status in (Status.OPEN, Status.RETURNED):
+            if self.closed_for_employee():
+                return []
             return [task(rules, role=EMPLOYEE, actions=["submit"], assignee_id=member.employee.user_id,
                              unit_id=report.unit_id, due_at=report.due_at)]
         if report.status == Status.SUBMITTED and member.rater_id:

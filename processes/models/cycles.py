@@ -109,8 +109,10 @@ class CycleRole(models.Model):
 
 
 class CycleMember(models.Model):
-    """An employee's record for one cycle: unit, position and reporting line as resolved when
-    the cycle opened. HR may correct the rater (member_correct_reporting_line), audited."""
+    """An employee's record for one plan period of a cycle: unit, position and reporting line as
+    resolved when the period started (the cycle's opening, a join or a move). An employee has as
+    many records in a cycle as plans, one after another (``Plan.start``/``Plan.end``). HR may
+    correct the rater (member_correct_reporting_line), audited; that keeps the plan."""
 
     document_type = "cycle_member"
 
@@ -126,8 +128,8 @@ class CycleMember(models.Model):
     class Meta:
         verbose_name = _("cycle member")
         verbose_name_plural = _("cycle members")
-        constraints = [models.UniqueConstraint(fields=["cycle", "employee"], name="cycle_member_unique")]
-        indexes = [models.Index(fields=["cycle", "rater"]), models.Index(fields=["cycle", "unit"])]
+        indexes = [models.Index(fields=["cycle", "rater"]), models.Index(fields=["cycle", "unit"]),
+                   models.Index(fields=["cycle", "employee"])]
 
     def __str__(self) -> str:
         return f"{self.employee} @ {self.cycle}"

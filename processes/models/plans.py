@@ -12,13 +12,36 @@ from .cycles import Cycle, CycleMember
 
 
 class Plan(Document):
-    """A performance plan (SKP) of one employee for one cycle."""
+    """A performance plan (SKP) of one employee for one period of a cycle.
+
+    An employee has one plan per period: the cycle's opening starts one for the year; a join
+    starts one from the day the employee came; a move (transfer, promotion, new position) ends
+    the current plan the day before and starts the next. Periods never overlap
+    (processes/services/membership.py); each plan has its own member record (rater, unit,
+    position), results, reports and assessments (docs/periods-and-changes.md)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         RETURNED = "returned", _("Returned")
         APPROVED = "approved", _("Approved")
+
+    class Origin(models.TextChoices):
+        OPENING = "opening", _("Cycle opened")
+        JOIN = "join", _("Joined")
+        MOVE = "move", _("Moved")
+
+    class Ended(models.TextChoices):
+        MOVE = "move", _("Moved to another position")
+        LEAVE = "leave", _("Left")
+
+    class LeaveReason(models.TextChoices):
+        RETIREMENT = "retirement", _("Retirement")
+        RESIGNATION = "resignation", _("Resignation")
+        DEATH = "death", _("Death")
+        CONTRACT_END = "contract_end", _("End of the PPPK contract")
+        TRANSFER_OUT = "transfer_out", _("Transfer to another agency")
+        DISMISSAL = "dismissal", _("Dismissal")
 
     document_type = "plan"
     flow_class = FlowRef("processes.flows.plan.PlanFlow")
@@ -33,6 +56,13 @@ class Plan(Document):
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(_("rater's comment"), blank=True)
+    # The plan's period (periode SKP): inside the cycle's year, never past a PPPK's contract.
+    start = models.DateField(_("period start"))
+    end = models.DateField(_("period end"))
+    origin = models.CharField(_("started by"), max_length=8, choices=Origin.choices, default=Origin.OPENING)
+    # Set when a move or a leave ended the period early: the plan takes no more steps.
+    ended = models.CharField(_("ended by"), max_length=6, choices=Ended.choices, blank=True)
+    leave_reason = models.CharField(_("reason for leaving"), max_length=14, choices=LeaveReason.choices, blank=True)
 
     class Meta:
         verbose_name = _("performance plan (SKP)")
@@ -40,15 +70,28 @@ class Plan(Document):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["draft", "submitted", "returned", "approved"]), name="plan_status_valid"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="plan_period_ordered"),
+            models.CheckConstraint(condition=Q(origin__in=["opening", "join", "move"]), name="plan_origin_valid"),
+            models.CheckConstraint(condition=Q(ended__in=["", "move", "leave"]), name="plan_ended_valid"),
+            models.UniqueConstraint(fields=["cycle", "employee", "start"], name="plan_one_per_start"),
         ]
         indexes = [
             models.Index(fields=["cycle", "status"]),
             models.Index(fields=["cycle", "unit", "status"]),
-            models.Index(fields=["cycle", "employee"]),
+            models.Index(fields=["cycle", "employee", "start"]),
         ]
 
     def __str__(self) -> str:
         return f"SKP {self.cycle.year} {self.employee.name}"
+
+    @property
+    def is_ended(self) -> bool:
+        """A move or a leave closed the period: no step of the plan remains."""
+        return bool(self.ended)
+
+    def covers_month(self, year: int, month: int) -> bool:
+        """Whether any day of the month falls in the plan's period."""
+        return (self.start.year, self.start.month) <= (year, month) <= (self.end.year, self.end.month)
 
 
 class PlanResult(models.Model):

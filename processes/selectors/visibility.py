@@ -59,7 +59,8 @@ def plans_visible_to(user) -> QuerySet[Plan]:
 
 
 def members_visible_to(user) -> QuerySet[CycleMember]:
-    return _visible(user, CycleMember.objects.select_related("employee", "unit", "position", "rater", "raters_superior", "cycle"))
+    return _visible(user, CycleMember.objects.select_related("employee", "unit", "position", "rater", "raters_superior", "cycle",
+                                                              "plan"))
 
 
 def reports_visible_to(user) -> QuerySet[MonthlyReport]:

@@ -25,6 +25,7 @@ from ..models import Cycle, CycleMember, CycleRole, Plan, RuleSet
 from ..rules import default_rules, validate_rules
 from . import bulk_runs
 from .checks import Errors
+from .periods import plan_period
 from .progress import queue_refresh
 
 logger = logging.getLogger(__name__)
@@ -191,8 +192,11 @@ def _populate(cycle: Cycle, run_id: int, attempt: int, chunk_size: int) -> Cycle
     employees = list(
         Employee.objects.filter(is_active=True, position__unit_id__in=unit_ids)
         .order_by("pk")
-        .values_list("pk", "position_id", "position__unit_id", "user_id")
+        .values_list("pk", "position_id", "position__unit_id", "user_id", "employment_type", "contract_start", "contract_end")
     )
+    # A PPPK whose contract does not reach into the year has no plan in it.
+    employees = [row for row in employees if plan_period(cycle.year, Employee(employment_type=row[4], contract_start=row[5],
+                                                                               contract_end=row[6]))]
     Cycle.objects.filter(pk=cycle.pk).update(opening_total=len(employees))
     resolver = ReportingLineResolver(on=timezone.localdate())
     for offset in range(0, len(employees), chunk_size):
@@ -221,9 +225,15 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
     )
     members = []
     deciding = deciding_official_of(cycle)
-    for employee_id, position_id, unit_id, _user_id in rows:
+    periods = {}
+    for employee_id, position_id, unit_id, _user_id, employment_type, contract_start, contract_end in rows:
         if employee_id in existing:
             continue
+        period = plan_period(cycle.year, Employee(employment_type=employment_type, contract_start=contract_start,
+                                             contract_end=contract_end))
+        if period is None:  # a PPPK whose contract does not reach into the year
+            continue
+        periods[employee_id] = period
         line = resolver.resolve(position_id)
         superior_position = resolver.superior_of.get(position_id)
         superior_id = line.raters_superior_id
@@ -247,7 +257,8 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
     for member in members:  # what the plan's flow reads for its first task and notice
         member.employee = Employee(pk=member.employee_id, user_id=user_of[member.employee_id])
     start_many(
-        [Plan(member=m, cycle=cycle, employee_id=m.employee_id, unit_id=m.unit_id) for m in members],
+        [Plan(member=m, cycle=cycle, employee_id=m.employee_id, unit_id=m.unit_id,
+              start=periods[m.employee_id][0], end=periods[m.employee_id][1]) for m in members],
         data={"cycle": cycle.pk},
     )
 
@@ -264,7 +275,8 @@ def member_correct_reporting_line(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give the reason for the correction.")]})
-    if not is_hr_for(actor, [member.unit]):
+    # ``actor`` None: the command line's organisation import (a move or a leave reseats a line).
+    if actor is not None and not is_hr_for(actor, [member.unit]):
         raise NotPermitted(_("Only HR of the employee's unit may correct the reporting line."))
     if rater is not None and rater.pk == member.employee_id:
         raise ValidationError({"rater": [_("An employee cannot rate themselves.")]})

@@ -21,6 +21,7 @@ from workflow.engine import UNCHANGED, edit, start_many
 
 from ..models import PERIODS, Assessment, BulkRun, Cycle, CycleMember, Evaluation, UnitReview
 from . import bulk_runs
+from .periods import evaluation_dates
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = 
         queued = count > settings.KINERJA_BULK_CHUNK_SIZE
         if queued:
             # The reviews (one per unit) now, so the forum's boards exist; the assessments in chunks.
-            rows = (CycleMember.objects.filter(cycle=locked, plan__revision__gt=0)
+            rows = (pending
                     .values_list("unit_id", "position__is_unit_leader", "position__unit_id").distinct())
             leading = {unit for unit, leader, position_unit in rows if leader and position_unit == unit}
             reviews = _create_reviews(locked, evaluation, review_units(locked, {unit for unit, *_ in rows}, leading))
@@ -100,8 +101,11 @@ def evaluation_populate(evaluation_id: int, *, attempt: int | None = None, chunk
 
 
 def _members_to_assess(cycle: Cycle, evaluation: Evaluation):
-    """Members with an approved plan and no assessment of the period yet."""
-    return (CycleMember.objects.filter(cycle=cycle, plan__revision__gt=0)
+    """Members whose approved plan's period overlaps the evaluation period's dates, and who
+    have no assessment of the period yet: each plan of the year, ended or running, is evaluated
+    for its own period by its own rater."""
+    first, last = evaluation_dates(cycle.year, evaluation.period)
+    return (CycleMember.objects.filter(cycle=cycle, plan__revision__gt=0, plan__start__lte=last, plan__end__gte=first)
             .exclude(pk__in=Assessment.objects.filter(evaluation=evaluation).values("member_id")))
 
 

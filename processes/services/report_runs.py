@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -20,7 +21,10 @@ def reports_open_month_run(*, year: int, month: int, attempt: int | None = None,
     the last sweep get theirs; with one (the sweep resuming a stalled run), that attempt goes on.
     Returns how many reports this attempt created."""
     chunk_size = chunk_size or settings.KINERJA_BULK_CHUNK_SIZE
-    plans = Plan.objects.filter(cycle__year=year, cycle__status="open", revision__gt=0)
+    # The plans whose period touches the month (reports_create checks each again).
+    first = datetime.date(year, month, 1)
+    plans = (Plan.objects.filter(cycle__year=year, cycle__status="open", revision__gt=0, start__lt=_next_month(first),
+                                 end__gte=first).exclude(ended=Plan.Ended.LEAVE))
     if attempt is None:
         with transaction.atomic():
             run = bulk_runs.run_begin(kind=BulkRun.Kind.REPORTS_OPEN_MONTH, target=f"{year}-{month:02d}", total=plans.count())
@@ -47,3 +51,7 @@ def reports_open_month_run(*, year: int, month: int, attempt: int | None = None,
         bulk_runs.run_fail(run.pk, attempt, error)
         raise
     return created
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year + (day.month == 12), day.month % 12 + 1, 1)

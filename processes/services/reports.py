@@ -46,7 +46,9 @@ def _build(plan: Plan, month: int) -> MonthlyReport:
 def reports_create(plans, month: int) -> list[MonthlyReport]:
     """Create the month's reports of approved plans that have none yet, with their first audit
     event and the employee's task (the engine's ``start_many``): in bulk, and safe to run again."""
-    plans = [p for p in plans if p.revision > 0]
+    # A plan's reports are the months its period touches (a moved employee still reports the
+    # days before the move on the old plan); a leaver's plan starts no more of them.
+    plans = [p for p in plans if p.revision > 0 and p.ended != Plan.Ended.LEAVE and p.covers_month(p.cycle.year, month)]
     existing = set(
         MonthlyReport.objects.filter(plan__in=plans, month=month).values_list("plan_id", flat=True)
     )
@@ -59,7 +61,7 @@ def reports_create(plans, month: int) -> list[MonthlyReport]:
 def reports_open_month(*, year: int, month: int, chunk_size: int = 1000) -> int:
     """The monthly sweep: every approved plan of the year's open cycles gets the month's report."""
     plans = (
-        Plan.objects.filter(cycle__year=year, cycle__status="open", revision__gt=0)
+        Plan.objects.filter(cycle__year=year, cycle__status="open", revision__gt=0).exclude(ended=Plan.Ended.LEAVE)
         .select_related("cycle", "member", "member__employee", "member__rater")
         .order_by("pk")
     )
@@ -89,6 +91,11 @@ def report_for_month(*, plan: Plan, month, actor) -> tuple[MonthlyReport, bool]:
     today = timezone.localdate()
     if (plan.cycle.year, month) > (today.year, today.month):
         raise ValidationError({"month": [_("That month has not started yet.")]})
+    if not plan.covers_month(plan.cycle.year, month):
+        raise ValidationError({"month": [_("The plan's period (%(start)s to %(end)s) does not include that month.")
+                                         % {"start": plan.start, "end": plan.end}]})
+    if plan.ended == Plan.Ended.LEAVE:
+        raise InvalidTransition(_("The employee has left; the plan starts no more reports."), status=plan.status)
     try:
         created = reports_create([Plan.objects.select_related("cycle", "member__employee", "member__rater").get(pk=plan.pk)], month)
     except IntegrityError:  # created at the same moment by the sweep

@@ -54,7 +54,9 @@ def test_the_units_paths_follow_the_tree():
 def test_it_is_built_in_bulk_not_row_by_row():
     with CaptureQueriesContext(connection) as queries:
         call_command("generate_org", employees=2000, prefix="BLK")
-    assert len(queries) < 60  # a handful of INSERTs per level, whatever the size
+    # A handful of INSERTs per level, whatever the size (SQLite caps one statement's parameters:
+    # wider rows, a few more batches).
+    assert len(queries) < 90
 
 
 def test_a_prefix_in_use_is_refused():

@@ -1,0 +1,45 @@
+"""Dates of plan periods and evaluation periods (docs/periods-and-changes.md)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+from org.models import Employee
+
+# An evaluation period's months (issue of quarterly and annual cycles).
+PERIOD_MONTHS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "annual": (1, 12)}
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def evaluation_dates(year: int, period: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of an evaluation period of ``year``."""
+    first, last = PERIOD_MONTHS[period]
+    return datetime.date(year, first, 1), datetime.date(year, last, calendar.monthrange(year, last)[1])
+
+
+def plan_period(year: int, employee: Employee, start_on: datetime.date | None = None) -> tuple[datetime.date, datetime.date] | None:
+    """The period a new plan of ``employee`` may cover in ``year`` from ``start_on`` (the year's
+    first day if None): to the year's end, or a PPPK's contract end if earlier. None: nothing of
+    the year is left (a contract that ended before it, or starts after it)."""
+    first, last = year_bounds(year)
+    begin = max(start_on or first, first)
+    if employee.employment_type == Employee.EmploymentType.PPPK:
+        if employee.contract_start:
+            begin = max(begin, employee.contract_start)
+        if employee.contract_end:
+            last = min(last, employee.contract_end)
+    return (begin, last) if begin <= last else None
+
+
+def days_in(start: datetime.date, end: datetime.date) -> int:
+    return (end - start).days + 1
+
+
+def months_in(start: datetime.date, end: datetime.date) -> float:
+    """The length of a period in months (days over a twelfth of a year), to one decimal: what the
+    annual predicate's derivation shows beside the days it compares."""
+    return round(days_in(start, end) / (365.25 / 12), 1)
