@@ -336,13 +336,18 @@ class ReportingLineSerializer(serializers.Serializer):
 
 class MemberFilter(django_filters.FilterSet):
     cycle = IdFilter(field_name="cycle_id")
+    running = django_filters.BooleanFilter(field_name="plan__ended", lookup_expr="exact", exclude=False,
+                                           method="filter_running", help_text="true: only plans no change has ended")
     unit = IdFilter(field_name="unit_id")
     rater = IdFilter(field_name="rater_id")
     employee = IdFilter(field_name="employee_id")
 
     class Meta:
         model = CycleMember
-        fields = ["cycle", "unit", "rater", "employee"]
+        fields = ["cycle", "unit", "rater", "employee", "running"]
+
+    def filter_running(self, queryset, name, value):
+        return queryset.filter(plan__ended="") if value else queryset.exclude(plan__ended="")
 
 
 class MemberViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

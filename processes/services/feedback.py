@@ -36,6 +36,7 @@ def feedback_candidates(assessment: Assessment):
     return (
         CycleMember.objects.filter(Q(unit_id=assessment.unit_id) | Q(rater_id=assessment.employee_id),
                                    cycle_id=assessment.cycle_id, employee__user__isnull=False, employee__is_active=True)
+        .exclude(plan__ended__in=["move", "leave"])  # colleagues now: a plan no change has ended
         .exclude(employee_id__in=[assessment.employee_id, assessment.member.rater_id])
         .select_related("employee").order_by("employee__name")
     )
