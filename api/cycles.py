@@ -289,6 +289,7 @@ class CycleViewSet(
         """HR adds an employee appointed or transferred in during the year, from a date: a plan
         in draft with its submit task (due within the rule set's ``new_plan_days``)."""
         cycle = self.get_object()
+        _require_hr(request.user)
         body = JoinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         employee = (Employee.objects.select_related("position__unit")
@@ -307,7 +308,7 @@ class CycleViewSet(
         cycle = self.get_object()
         self._overseer(cycle, hr_only=True)
         before = request.query_params.get("before")
-        return self._hr_list(request, contracts_ending_of(cycle, before=before), ContractEndingSerializer)
+        return self._hr_list(request, contracts_ending_of(cycle, before=before, viewer=request.user), ContractEndingSerializer)
 
     @extend_schema(responses=AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -350,6 +351,13 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.filter(plan__ended="") if value else queryset.exclude(plan__ended="")
 
 
+def _require_hr(user) -> None:
+    """Joins, moves and leaves are HR's: anyone else is told so before their input is read (the
+    service checks the units)."""
+    if not is_hr(user):
+        raise NotPermitted(_("Only HR may add, move or record the leave of an employee."))
+
+
 class MemberViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
@@ -378,6 +386,7 @@ class MemberViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retrieve
         """HR moves the employee (transfer, promotion, change of position) from a date: the plan
         ends the day before and a new plan starts with the new position's rater and unit."""
         member = self.get_object()
+        _require_hr(request.user)
         body = MoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         position = Position.objects.filter(pk=body.validated_data["position"], unit__in=hr_scope_units(request.user)).first()
@@ -393,6 +402,7 @@ class MemberViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.Retrieve
         """HR records that the employee leaves (retirement, resignation, death, end of contract,
         transfer out) from a date: the plan ends the day before, the leaver's tasks close."""
         member = self.get_object()
+        _require_hr(request.user)
         body = LeaveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change = member_leave(member=member, on=body.validated_data["date"], reason=body.validated_data["reason"],

@@ -78,7 +78,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
         read_only_fields = fields
 
     def get_annual_result(self, assessment) -> dict | None:
-        result = annual_result(assessment)
+        result = annual_result(assessment, viewer=self.context["request"].user)
         return result.as_dict() if result else None
 
 

@@ -80,8 +80,8 @@ class Filler:
         superior positions: one holder each in the synthetic organisation)."""
         return self.run(
             """INSERT INTO processes_cyclemember (cycle_id, employee_id, unit_id, position_id, rater_id, rater_position_id,
-                                                  raters_superior_id, raters_superior_position_id)
-               SELECT %s, e.id, p.unit_id, p.id, r.id, sp.id, rs.id, sp.superior_id
+                                                  raters_superior_id, raters_superior_position_id, grade)
+               SELECT %s, e.id, p.unit_id, p.id, r.id, sp.id, rs.id, sp.superior_id, e.grade
                FROM org_employee e JOIN org_position p ON p.id = e.position_id JOIN org_unit u ON u.id = p.unit_id
                LEFT JOIN org_position sp ON sp.id = p.superior_id
                LEFT JOIN org_employee r ON r.position_id = sp.id

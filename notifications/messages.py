@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
@@ -39,6 +42,27 @@ MESSAGES = {
     "role.revoked": _("You no longer hold the role %(role)s over %(unit)s."),
     "member.rater_removed": _("You are no longer the rater of %(employee)s for the cycle %(year)s."),
     "objection.decided": _("Your objection to the result %(period)s %(year)s is decided: %(outcome)s."),
+    # A plan period started or ended by a join, a move or a leave (processes/services/membership.py):
+    # ``plan.period_*`` to the employee, ``member.*`` to the plan's rater (the old plan's rater
+    # hears "ended" on a move, the new plan's rater "move").
+    "plan.period_join": _("You joined the performance cycle %(year)s on %(start)s: draft your performance plan (SKP) "
+                          "for %(start)s to %(end)s."),
+    "plan.period_move": _("Your position changed on %(start)s: draft your new performance plan (SKP) %(year)s "
+                          "for %(start)s to %(end)s with your new rater."),
+    "plan.period_ended": _("Your performance plan (SKP) %(year)s for %(start)s to %(end)s has ended; "
+                           "its rater evaluates that period."),
+    "member.join": _("%(employee)s joined the cycle %(year)s on %(start)s and you are their rater: "
+                     "their performance plan (SKP) covers %(start)s to %(end)s."),
+    "member.move": _("%(employee)s moved on %(start)s to a position you rate: you are the rater of their new "
+                     "performance plan (SKP) %(year)s (%(start)s to %(end)s)."),
+    "member.ended": _("The performance plan (SKP) %(year)s of %(employee)s, whom you rate, ended on %(end)s "
+                      "(%(ended)s): you evaluate it for %(start)s to %(end)s."),
+}
+# Events whose dates a person reads ("1 Juli 2026", "1 July 2026"); their data keeps ISO dates
+# for webhooks and the API.
+LONG_DATES = {
+    "plan.period_join": ("start", "end"), "plan.period_move": ("start", "end"), "plan.period_ended": ("start", "end"),
+    "member.join": ("start", "end"), "member.move": ("start", "end"), "member.ended": ("start", "end"),
 }
 
 
@@ -47,9 +71,28 @@ class _Default(dict):
         return "…"
 
 
+def long_date(value) -> str:
+    """An ISO date as written in the active language ("1 Juli 2026"); anything else as it is."""
+    try:
+        day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return value
+    return date_format(day, "j F Y")
+
+
+# How a plan's period ended, in the old rater's message (older notices carry no "ended").
+ENDED = {"move": _("the employee moved"), "leave": _("the employee left"), "move_or_leave": _("a move or a leave")}
+
+
 def render(event: str, data: dict, language: str | None = None) -> str:
     template = MESSAGES.get(event)
     with translation.override(language or translation.get_language()):
         if template is None:
             return str(event)
-        return str(template) % _Default(data or {})
+        values = dict(data or {})
+        for key in LONG_DATES.get(event, ()):
+            if values.get(key):
+                values[key] = long_date(values[key])
+        if event == "member.ended":
+            values["ended"] = str(ENDED.get(values.get("ended"), ENDED["move_or_leave"]))
+        return str(template) % _Default(values)

@@ -92,6 +92,17 @@ class Position(models.Model):
         return self.title
 
 
+class LeaveReason(models.TextChoices):
+    """Why someone leaves the organisation during the year (docs/periods-and-changes.md)."""
+
+    RETIREMENT = "retirement", _("Retirement")
+    RESIGNATION = "resignation", _("Resignation")
+    DEATH = "death", _("Death")
+    CONTRACT_END = "contract_end", _("End of the PPPK contract")
+    TRANSFER_OUT = "transfer_out", _("Transfer to another agency")
+    DISMISSAL = "dismissal", _("Dismissal")
+
+
 class Employee(models.Model):
     """A civil servant (Pegawai ASN): PNS, CPNS (a candidate in probation) or PPPK."""
 

@@ -120,7 +120,8 @@ class ReportingLineResolver:
         import's changes are resolved in one pass)."""
         if from_position is not None and employee_id in self.holders.get(from_position, []):
             self.holders[from_position].remove(employee_id)
-        if to_position is not None:
+        if to_position is not None and employee_id not in self.holders[to_position]:
+            # Already there when the organisation's write came first (the import).
             self.holders[to_position].append(employee_id)
 
     def holder_of(self, position_id: int | None) -> int | None:

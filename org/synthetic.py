@@ -4,10 +4,16 @@ sometimes sub-sections), a hierarchy 4 to 6 levels deep, spans of 3 to 12, built
 The one writer of units and positions that does not go through the audited services of
 org.writes: it fills an empty database with synthetic data for benchmarks (tens of thousands of
 rows in a few bulk INSERTs), where an audit trail of the fixture would only measure itself. Real
-organisation data comes in through org.importer, which records every change."""
+organisation data comes in through org.importer, which records every change.
+
+The people and positions carry the data of org.ranks, chosen from their index and depth (cheap,
+repeatable): heads are structural with a golongan IV/III by depth, every third other position is
+functional with a level, the rest executors; one in ten staff is a PPPK (golongan V to IX, a
+contract covering the current year and the two around it), one in fifty a CPNS."""
 
 from __future__ import annotations
 
+import datetime
 import random
 from dataclasses import dataclass, field
 
@@ -16,8 +22,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .models import Employee, Position, Unit
+from .ranks import PositionKind
 
 BATCH = 5000
+LEADER_GRADES = {0: "IV/d", 1: "IV/c", 2: "IV/a", 3: "III/d", 4: "III/c"}  # by depth
+STAFF_GRADES = ["II/c", "II/d", "III/a", "III/b", "III/c"]
+PPPK_GRADES = ["V", "VII", "IX"]
+LEVELS = ["terampil", "mahir", "ahli_pertama", "ahli_muda"]
 
 
 @dataclass
@@ -115,7 +126,7 @@ def build(plan: Plan, *, prefix: str, first_k: int = 0) -> dict[str, int]:
             level = [(i, n) for i, n in enumerate(plan.nodes) if n.depth == depth]
             rows = [Position(code=f"{prefix}-P{i}", title=("Kepala" if n.leads else "Pelaksana") + f" {i}",
                              unit=created_units[n.unit], superior=positions[n.superior] if n.superior is not None else None,
-                             is_unit_leader=n.leads) for i, n in level]
+                             is_unit_leader=n.leads, **position_kind(i, n)) for i, n in level]
             for (i, _n), created in zip(level, Position.objects.bulk_create(rows, batch_size=BATCH)):
                 positions[i] = created
 
@@ -123,10 +134,32 @@ def build(plan: Plan, *, prefix: str, first_k: int = 0) -> dict[str, int]:
             [User(username=f"{prefix.lower()}{first_k + i}", password=password) for i in range(len(plan.nodes))],
             batch_size=BATCH,
         )
+        year = datetime.date.today().year
         Employee.objects.bulk_create(
-            [Employee(nip=nip_for(first_k + i), name=f"Pegawai {prefix} {i}", user=user, position=positions[i])
+            [Employee(nip=nip_for(first_k + i), name=f"Pegawai {prefix} {i}", user=user, position=positions[i],
+                      **employment(i, plan.nodes[i], year))
              for i, user in enumerate(users)],
             batch_size=BATCH,
         )
     return {"units": len(created_units), "positions": len(plan.nodes), "employees": len(plan.nodes),
             "depth": max(n.depth for n in plan.nodes) if plan.nodes else 0}
+
+
+def position_kind(i: int, node: _Node) -> dict:
+    if node.leads:
+        return {"kind": PositionKind.STRUCTURAL}
+    if i % 3 == 0:
+        return {"kind": PositionKind.FUNCTIONAL, "functional_level": LEVELS[(i // 3) % len(LEVELS)]}
+    return {"kind": PositionKind.EXECUTOR}
+
+
+def employment(i: int, node: _Node, year: int) -> dict:
+    since = {"position_start": datetime.date(year - 1 - i % 8, 1 + i % 12, 1)}
+    if node.leads:
+        return {"employment_type": "pns", "grade": LEADER_GRADES.get(node.depth, "III/c"), **since}
+    if i % 10 == 7:
+        return {"employment_type": "pppk", "grade": PPPK_GRADES[i % len(PPPK_GRADES)], **since,
+                "contract_start": datetime.date(year - 2, 1, 1), "contract_end": datetime.date(year + 2, 12, 31)}
+    if i % 50 == 13:
+        return {"employment_type": "cpns", "grade": "III/a", **since}
+    return {"employment_type": "pns", "grade": STAFF_GRADES[i % len(STAFF_GRADES)], **since}

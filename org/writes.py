@@ -35,6 +35,7 @@ from workflow.flows import Notice
 from workflow.locking import lock_rows
 
 from .models import ActingAssignment, Employee, Position, RoleAssignment, Unit
+from .ranks import FUNCTIONAL_LEVELS, PositionKind
 from .services import is_hr_for
 
 # A code is one segment of a unit's materialised path: no "/" and nothing a LIKE prefix could
@@ -43,7 +44,7 @@ CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
 UNSET: Any = object()  # "leave this field as it is" in the update services
 
 UNIT_FIELDS = ("code", "name", "kind", "parent", "path", "is_active")
-POSITION_FIELDS = ("code", "title", "unit", "superior", "is_unit_leader")
+POSITION_FIELDS = ("code", "title", "unit", "superior", "is_unit_leader", "kind", "functional_level")
 ROLE_FIELDS = ("user", "role", "unit")
 ACTING_FIELDS = ("employee", "position", "kind", "start", "end")
 
@@ -235,8 +236,18 @@ def _check_superior(position_pk: int | None, superior: Position | None, errors: 
         current = Position.objects.filter(pk=current).values_list("superior_id", flat=True).first()
 
 
+def _check_kind(kind: str, level: str, errors: dict) -> None:
+    """A kind of position among structural, functional and executor; a level for a functional one only."""
+    if kind not in dict(PositionKind.CHOICES):
+        errors["kind"] = [_("Choose structural, functional or executor.")]
+    elif level and (kind != PositionKind.FUNCTIONAL or level not in dict(FUNCTIONAL_LEVELS)):
+        errors["functional_level"] = [_("A level belongs to a functional position, one of: %(levels)s.")
+                                      % {"levels": ", ".join(dict(FUNCTIONAL_LEVELS))}]
+
+
 def position_create(*, actor, code: str, title: str, unit: Unit, superior: Position | None = None,
-                    is_unit_leader: bool = False, origin: dict | None = None) -> Position:
+                    is_unit_leader: bool = False, kind: str = "", functional_level: str = "",
+                    origin: dict | None = None) -> Position:
     """A new position in ``unit`` (HR of the unit). Its superior may lie outside HR's scope (the
     head of an agency answers to the regional secretary)."""
     require_hr(actor, [unit], _("Only HR of the unit may create a position in it."))
@@ -246,17 +257,21 @@ def position_create(*, actor, code: str, title: str, unit: Unit, superior: Posit
     title = _check_text(title, "title", 255, errors)
     if not unit.is_active:
         errors["unit"] = [_("The unit %(unit)s is closed.") % {"unit": unit.name}]
+    # A position that leads its unit is structural unless said otherwise; any other, an executor's.
+    kind = kind or (PositionKind.STRUCTURAL if is_unit_leader else PositionKind.EXECUTOR)
+    _check_kind(kind, functional_level, errors)
     _raise(errors)
     with transaction.atomic():
-        position = Position(code=code, title=title, unit=unit, superior=superior, is_unit_leader=bool(is_unit_leader))
+        position = Position(code=code, title=title, unit=unit, superior=superior, is_unit_leader=bool(is_unit_leader),
+                            kind=kind, functional_level=functional_level)
         position.save(force_insert=True)
         record(position, "create", actor=actor, origin=origin, data=created(position, POSITION_FIELDS), created=True)
     return position
 
 
 def position_update(*, actor, position: Position, title: str = UNSET, unit: Unit = UNSET,
-                    superior: Position | None = UNSET, is_unit_leader: bool = UNSET,
-                    origin: dict | None = None) -> Position:
+                    superior: Position | None = UNSET, is_unit_leader: bool = UNSET, kind: str = UNSET,
+                    functional_level: str = UNSET, origin: dict | None = None) -> Position:
     """Change a position's title, unit, superior or leadership (HR of its unit, and of the new
     unit when it moves)."""
     require_hr(actor, [position.unit] + ([unit] if unit is not UNSET else []),
@@ -276,6 +291,11 @@ def position_update(*, actor, position: Position, title: str = UNSET, unit: Unit
         values["superior"] = superior
     if is_unit_leader is not UNSET:
         values["is_unit_leader"] = bool(is_unit_leader)
+    if kind is not UNSET or functional_level is not UNSET:
+        values["kind"] = position.kind if kind is UNSET else kind
+        values["functional_level"] = ("" if values["kind"] != PositionKind.FUNCTIONAL else position.functional_level) \
+            if functional_level is UNSET else functional_level
+        _check_kind(values["kind"], values["functional_level"], errors)
     _raise(errors)
     write_fields(position, values, POSITION_FIELDS, actor=actor, origin=origin)
     return position

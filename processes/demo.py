@@ -4,6 +4,9 @@ The mayor (Wali Kota) stands above the regional secretary and is the cycle's dec
 he decides the objections of those whom the regional secretary rates (the agency head).
 
 Built through the same CSV importer HR uses, and idempotent: running it again changes nothing.
+The people carry their rank/grade, kind of position (structural heads, functional analysts and
+instructors with their levels, an executor), employment type (a CPNS in probation and two PPPK
+with their contracts, one ending with this year) and start in the position (TMT jabatan).
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from org.importer import COLUMNS, import_org
+from org.importer import COLUMNS
 from org.models import Employee, RoleAssignment, Unit
 
 from .models import Cycle, CycleRole
 from .services.cycles import cycle_create, cycle_open
+from .services.org_import import import_org
 
 DEMO_PASSWORD = "demo12345"  # demo only
 
@@ -88,16 +92,53 @@ DEMO_LOGINS = [
 ]
 
 
-def demo_csv() -> str:
+# username: employment type, grade (golongan), kind of position, functional level, in the position since.
+# The mayor is elected, not a civil servant: no grade. The PPPK NIPs carry "21" as their month.
+PEOPLE = {
+    "walikota": ("pns", "", "structural", "", "2024-02-20"),
+    "sekda": ("pns", "IV/d", "structural", "", "2021-03-01"),
+    "hr": ("pns", "III/d", "functional", "ahli_muda", "2020-07-01"),
+    "forum.1": ("pns", "IV/c", "structural", "", "2019-01-02"),
+    "forum.2": ("pns", "IV/a", "structural", "", "2022-01-03"),
+    "forum.3": ("pns", "IV/a", "structural", "", "2021-06-01"),
+    "kepala": ("pns", "IV/c", "structural", "", "2022-09-01"),
+    "kabid.a": ("pns", "IV/a", "structural", "", "2023-01-02"),
+    "staf.a1": ("pns", "III/b", "functional", "ahli_pertama", "2019-04-01"),
+    "staf.a2": ("pns", "II/d", "functional", "terampil", "2020-03-01"),
+    "staf.a3": ("pppk", "V", "executor", "", "2022-03-01"),
+    "kabid.b": ("pns", "IV/a", "structural", "", "2023-07-03"),
+    "staf.b1": ("pns", "III/b", "functional", "ahli_pertama", "2021-01-04"),
+    "staf.b2": ("cpns", "III/a", "functional", "ahli_pertama", ""),  # TMT in the year before the demo's: see demo_csv
+    "staf.b3": ("pppk", "VII", "functional", "terampil", "2021-03-01"),
+}
+
+
+def demo_contracts(year: int) -> dict[str, tuple[str, str]]:
+    """The PPPK's work agreements, around the demo's year: staf.b3's ends with it (it shows in HR's
+    contracts ending), staf.a3's runs into the next year."""
+    return {"staf.a3": (f"{year - 1}-03-01", f"{year + 1}-02-28"), "staf.b3": (f"{year - 4}-01-01", f"{year}-12-31")}
+
+
+def demo_csv(year: int | None = None) -> str:
     refuse_in_production()  # the rows carry the demo's logins, which the importer would create
+    year = year or timezone.localdate().year
+    contracts = demo_contracts(year)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
     for unit, unit_name, kind, parent, position, title, superior, leader, nip, name, username in ROWS:
-        writer.writerow([
-            unit, unit_name, kind, parent, position, title, superior, leader, nip, name, "pns" if nip else "",
-            username, f"{username}@kinerja.example" if username else "", "id",
-        ])
+        employment, grade, position_kind, level, since = PEOPLE.get(username, ("", "", "", "", ""))
+        if username == "staf.b2":
+            since = f"{year - 1}-03-01"  # a CPNS: appointed last year, in probation
+        contract_start, contract_end = contracts.get(username, ("", ""))
+        writer.writerow({
+            "unit_code": unit, "unit_name": unit_name, "unit_kind": kind, "parent_unit_code": parent,
+            "position_code": position, "position_title": title, "superior_position_code": superior,
+            "is_unit_leader": leader, "position_kind": position_kind, "functional_level": level,
+            "nip": nip, "name": name, "employment_type": employment, "grade": grade, "position_start": since,
+            "contract_start": contract_start, "contract_end": contract_end,
+            "username": username, "email": f"{username}@kinerja.example" if username else "", "language": "id",
+        })
     return out.getvalue()
 
 
@@ -113,7 +154,7 @@ def seed_demo(*, today: datetime.date | None = None) -> Cycle:
     today = today or timezone.localdate()
     User = get_user_model()
     with transaction.atomic():
-        import_org(demo_csv())
+        import_org(demo_csv(today.year))
         User.objects.get_or_create(
             username="admin",
             # An unusable password, so that the loop below gives it the demo password.

@@ -56,6 +56,15 @@ def reports_open_month_task() -> int:
 
 
 @shared_task(acks_late=True)
+def changes_take_effect_task() -> dict:
+    """Daily: moves and leaves recorded ahead of their date take effect on it
+    (processes/services/membership.py)."""
+    from .services.membership import changes_take_effect
+
+    return changes_take_effect()
+
+
+@shared_task(acks_late=True)
 def deadlines_sweep_task() -> dict:
     """Every 15 minutes: reminders and escalations of open tasks, each once."""
     from workflow.deadlines import sweep

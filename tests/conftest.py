@@ -100,7 +100,14 @@ def cycle(org, django_capture_on_commit_callbacks) -> Cycle:
 
 
 def plan_of(cycle: Cycle, employee) -> Plan:
-    return Plan.objects.select_related("member").get(cycle=cycle, employee=employee)
+    """The employee's latest plan of the cycle: their only one, or after a join or a move the
+    current one (an employee has one plan per period: docs/periods-and-changes.md)."""
+    return Plan.objects.select_related("member").filter(cycle=cycle, employee=employee).latest("start")
+
+
+def plans_of(cycle: Cycle, employee) -> list[Plan]:
+    """Every plan of the employee in the cycle, first period first."""
+    return list(Plan.objects.select_related("member").filter(cycle=cycle, employee=employee).order_by("start"))
 
 
 def fill_plan(plan: Plan, *, supports=None, results: int = 1):

@@ -5,7 +5,8 @@ Each step goes through the services and the engine exactly as the API would.
 
 from __future__ import annotations
 
-from processes.models import Assessment, CycleMember, Plan, PlanResult, UnitReview
+from processes.flows.plan import rater_plans
+from processes.models import Assessment, Plan, PlanResult, UnitReview
 from processes.services.evaluations import evaluation_start
 from processes.services.scoring import assessment_rate, unit_review_approve, unit_review_set_predicate
 from workflow.engine import perform
@@ -14,21 +15,30 @@ from .factories import IndicatorFactory, PlanResultFactory
 
 
 def approve_all_plans(cycle) -> None:
-    """Every plan of the cycle filled and approved, top of the hierarchy first (the cascade)."""
-    members = {m.employee_id: m for m in CycleMember.objects.filter(cycle=cycle).select_related("employee__user", "rater__user")}
-    done: set[int] = set()
-    while len(done) < len(members):
+    """Every running plan of the cycle not approved yet filled and approved, top of the hierarchy
+    first (the cascade). An employee may have several plans (a join, a move: one per period);
+    each waits for the rater's plan it supports (the rater's latest plan begun before it ends:
+    ``rater_plans``), and an ended plan takes no more steps."""
+    pending = {
+        plan.pk: plan for plan in Plan.objects.filter(cycle=cycle, ended="").exclude(status=Plan.Status.APPROVED)
+        .select_related("member__employee__user", "member__rater__user").order_by("start", "pk")
+    }
+    while pending:
         progressed = False
-        for employee_id, member in members.items():
-            if employee_id in done or (member.rater_id in members and member.rater_id not in done):
+        for plan in list(pending.values()):
+            member = plan.member
+            rater_plan = rater_plans(cycle.pk, member.rater_id, plan.end).first() if member.rater_id else None
+            if rater_plan is not None and rater_plan.revision == 0:
+                assert rater_plan.pk in pending, f"the rater's plan {rater_plan.pk} can no longer be approved"
                 continue
-            plan = Plan.objects.get(member=member)
-            supports = PlanResult.objects.filter(plan__cycle=cycle, plan__employee_id=member.rater_id, approved=True).first()
-            result = PlanResultFactory(plan=plan, supports=supports if member.rater_id in members else None)
-            IndicatorFactory(result=result)
-            perform(plan, "submit", actor=member.employee.user)
+            if plan.status in (Plan.Status.DRAFT, Plan.Status.RETURNED):
+                supports = PlanResult.objects.filter(plan=rater_plan, approved=True).first() if rater_plan else None
+                result = PlanResultFactory(plan=plan, supports=supports)
+                IndicatorFactory(result=result)
+                perform(plan, "submit", actor=member.employee.user)
+            assert member.rater_id is not None, f"{member.employee.name}'s plan has no rater to approve it"
             perform(plan, "approve", actor=member.rater.user)
-            done.add(employee_id)
+            del pending[plan.pk]
             progressed = True
         assert progressed, "a plan could not be approved: a rater outside the scope without a user?"
 

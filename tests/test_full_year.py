@@ -1,4 +1,6 @@
-"""The demo organisation's cycle carried through the whole year, through the API."""
+"""The demo organisation's cycle carried through the whole year, through the API: a PPPK joins
+in July and a staff member is promoted to another division in October (issue 15), and the year
+still closes with every result ratified."""
 
 import csv
 import datetime
@@ -11,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from org.models import Position, Unit
 from processes.demo import seed_demo
 from processes.models import Assessment, Cycle, MonthlyReport, Plan, UnitReview
 from processes.services.objections import assessments_lapse
@@ -18,6 +21,7 @@ from processes.services.reports import reports_open_month
 from workflow.models import AuditEvent
 
 from .conftest import client_for
+from .factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
@@ -44,7 +48,12 @@ def ok(response, status=200):
 
 
 def plan_id(cycle, username):
-    return Plan.objects.get(cycle=cycle, employee__user__username=username).pk
+    """The employee's current plan: their latest (after a move, the new one)."""
+    return Plan.objects.filter(cycle=cycle, employee__user__username=username).latest("start").pk
+
+
+def assessments_of(cycle, username) -> list[Assessment]:
+    return list(Assessment.objects.filter(cycle=cycle, employee__user__username=username).order_by("member__plan__start"))
 
 
 def fill_and_submit(cycle, username, supports):
@@ -109,10 +118,59 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
         progress = ok(api("hr").get(f"/api/v1/cycles/{cycle.pk}/progress/"))
         assert progress["documents"]["report"]["statuses"]["accepted"] == 9 and progress["documents"]["report"]["late"] == 1
 
-    # January of the next year: annual scoring.
+    # July: a PPPK appointed to division A on the 15th joins the year; their plan is due in 30 days.
+    joiner = EmployeeFactory(
+        name="Sinta Maharani, S.AP.", user__username="staf.a4", employment_type="pppk", grade="IX",
+        contract_start=datetime.date(YEAR, 7, 15), contract_end=datetime.date(YEAR + 5, 7, 14), position_start=datetime.date(YEAR, 7, 15),
+        position=Position.objects.create(code="STAF-MUTASI-4", title="Analis SDM Aparatur Ahli Pertama", kind="functional",
+                                         functional_level="ahli_pertama", unit=Unit.objects.get(code="BID-MUTASI"),
+                                         superior=Position.objects.get(code="KABID-MUTASI")),
+    )
+    with at(7, 15):
+        joined = ok(api("hr").post(f"/api/v1/cycles/{cycle.pk}/members/", {"employee": joiner.pk, "start": f"{YEAR}-07-15"},
+                                   format="json"), 201)
+        assert (joined["started"]["start"], joined["started"]["end"], joined["started"]["origin"]) == (
+            f"{YEAR}-07-15", f"{YEAR}-12-31", "join")
+        task = ok(api("staf.a4").get("/api/v1/tasks/"))["results"][0]
+        assert task["due_at"].startswith(f"{YEAR}-08-14")
+    with at(7, 20):
+        fill_and_submit(cycle, "staf.a4", division["kabid.a"])
+        approve(cycle, "staf.a4", "kabid.a")
+    with at(8, 3):
+        assert reports_open_month(year=YEAR, month=7) == 10  # the nine plans of January and the joiner's
+        july = MonthlyReport.objects.get(cycle=cycle, month=7, employee__user__username="staf.a4")
+        indicator = Plan.objects.get(pk=july.plan_id).results.get().indicators.get()
+        ok(api("staf.a4").patch(f"/api/v1/reports/{july.pk}/", {"realisations": [{"indicator": indicator.pk, "value": "2 dokumen"}]},
+                                format="json"))
+        ok(api("staf.a4").post(f"/api/v1/reports/{july.pk}/submit/", {}, format="json"))
+        ok(api("kabid.a").post(f"/api/v1/reports/{july.pk}/accept/", {"comment": "Baik"}, format="json"))
+
+    # October: staf.a2 is promoted to a higher post in division B from the 1st. The plan of
+    # January to September ends (kabid.a rates it); a new plan starts, rated by kabid.b.
+    promotion = Position.objects.create(code="STAF-BANGKOM-4", title="Pranata SDM Aparatur Mahir", kind="functional",
+                                        functional_level="mahir", unit=Unit.objects.get(code="BID-BANGKOM"),
+                                        superior=Position.objects.get(code="KABID-BANGKOM"))
+    first_plan = plan_id(cycle, "staf.a2")
+    with at(10, 1):
+        member = Plan.objects.get(pk=first_plan).member_id
+        moved = ok(api("hr").post(f"/api/v1/cycle-members/{member}/move/", {"position": promotion.pk, "date": f"{YEAR}-10-01"},
+                                  format="json"))
+        assert (moved["ended"]["id"], moved["ended"]["end"], moved["ended"]["ended"]) == (first_plan, f"{YEAR}-09-30", "move")
+        assert ok(api("kabid.a").get(f"/api/v1/plans/{first_plan}/"))["allowed_actions"] == []
+    with at(10, 5):
+        fill_and_submit(cycle, "staf.a2", division["kabid.b"])
+        approve(cycle, "staf.a2", "kabid.b")
+    with at(11, 2):
+        assert reports_open_month(year=YEAR, month=10) == 10  # staf.a2 reports October on the new plan only
+        october = MonthlyReport.objects.get(cycle=cycle, month=10, employee__user__username="staf.a2")
+        assert (october.plan_id, october.member.rater.user.username) == (moved["started"]["id"], "kabid.b")
+
+    # January of the next year: annual scoring. Each plan is evaluated by its own rater: staf.a2
+    # twice (kabid.a for January to September, kabid.b for October to December), the joiner once.
     with at(1, 5, YEAR + 1):
         started = ok(api("hr").post(f"/api/v1/cycles/{cycle.pk}/evaluations/", {"period": "annual"}, format="json"), 201)
-        assert (started["unit_reviews"], started["assessments"]) == (3, 9)
+        assert (started["unit_reviews"], started["assessments"]) == (3, 11)
+        assert [a.member.rater.user.username for a in assessments_of(cycle, "staf.a2")] == ["kabid.a", "kabid.b"]
         reviews = {r.unit.code: r for r in UnitReview.objects.filter(cycle=cycle).select_related("unit")}
         ok(api("sekda").post(f"/api/v1/unit-reviews/{reviews['BKPSDM'].pk}/set_unit_predicate/", {"unit_predicate": "good"}, format="json"))
         for code in ("BID-MUTASI", "BID-BANGKOM"):
@@ -132,7 +190,7 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
         # The pattern's people: a division's review holds its staff, the agency's the division
         # heads (and the agency head, at the top of the scope, outside its pattern).
         board = ok(api("forum.1").get(f"/api/v1/unit-reviews/{reviews['BID-MUTASI'].pk}/"))
-        assert board["total"] == 3 and {r["passes"] for r in board["pattern"]} <= {True, False}
+        assert board["total"] == 4 and {r["passes"] for r in board["pattern"]} <= {True, False}  # a1, a2 (to September), a3, a4
         agency = ok(api("forum.1").get(f"/api/v1/unit-reviews/{reviews['BKPSDM'].pk}/"))
         assert {a["employee"]["name"] for a in agency["assessments"]} >= {"Andi Pratama, S.Sos., M.AP.", "Maria Ulfa, S.Pd., M.M."}
         assert agency["total"] == 2  # the two division heads; the agency head follows the agency's predicate
@@ -155,15 +213,20 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
                                    format="json"))
         assert set(Assessment.objects.filter(cycle=cycle).values_list("status", flat=True)) == {"issued"}
 
+        # staf.a2's year: the plan of January to September covers the most months, so its predicate is the year's.
+        first, second = assessments_of(cycle, "staf.a2")
+        derived = ok(api("staf.a2").get(f"/api/v1/assessments/{second.pk}/"))["annual_result"]
+        assert (derived["option"], derived["predicate"], derived["waiting"]) == ("most_months", "good", 0)
+        assert [(p["assessment_id"], p["days"], p["chosen"]) for p in derived["parts"]] == [(first.pk, 273, True), (second.pk, 92, False)]
+
         # Three objections: one changed, two upheld (the agency head's, whose rater sekda has no
         # superior in scope, by the mayor the cycle names); one employee signs at once.
         for username in ("staf.a1", "staf.b1", "kepala"):
             assessment = Assessment.objects.get(cycle=cycle, employee__user__username=username)
             ok(api(username).post("/api/v1/objections/", {"assessment": assessment.pk, "reasons": "Capaian saya sesuai target"},
                                   format="json"), 201)
-        ok(api("staf.a2").post(
-            f"/api/v1/assessments/{Assessment.objects.get(cycle=cycle, employee__user__username='staf.a2').pk}/accept/", {}, format="json"
-        ))
+        for assessment in assessments_of(cycle, "staf.a2"):  # staf.a2 signs both results at once
+            ok(api("staf.a2").post(f"/api/v1/assessments/{assessment.pk}/accept/", {}, format="json"))
     with at(1, 8, YEAR + 1):
         for username, rater, decider, outcome in (("staf.a1", "kabid.a", "kepala", "changed"), ("staf.b1", "kabid.b", "kepala", "upheld"),
                                                   ("kepala", "sekda", "walikota", "upheld")):
@@ -186,7 +249,7 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
 
     # The rest lapse into final once the window has passed (the sweep, run twice).
     with at(1, 25, YEAR + 1):
-        assert assessments_lapse() == 5
+        assert assessments_lapse() == 6
         assert assessments_lapse() == 0
         assert set(Assessment.objects.filter(cycle=cycle).values_list("status", flat=True)) == {"final"}
         for review in UnitReview.objects.filter(cycle=cycle):
@@ -198,11 +261,12 @@ def test_the_demo_cycle_goes_through_the_whole_year(django_capture_on_commit_cal
         )
         assert document.status_code == 200 and document.content.startswith(b"%PDF")
         rows = list(csv.DictReader(io.StringIO(api("hr").get(f"/api/v1/cycles/{cycle.pk}/results.csv").content.decode("utf-8-sig"))))
-        assert len(rows) == 9 and {r["nip"] for r in rows if r["name"].startswith("Putri")} == {"199103052015032008"}
+        assert len(rows) == 11 and {r["nip"] for r in rows if r["name"].startswith("Putri")} == {"199103052015032008"}
         sheet = load_workbook(io.BytesIO(api("hr").get(f"/api/v1/cycles/{cycle.pk}/results.xlsx").content)).active
-        assert sheet.max_row == 10  # header + 9
+        assert sheet.max_row == 12  # header + 11
 
         closed = ok(api("hr").post(f"/api/v1/cycles/{cycle.pk}/close/", {}, format="json"))
         assert closed["status"] == "closed"
     call_command("verify_audit")
-    assert AuditEvent.objects.filter(document_type="assessment", action="ratify").count() == 9
+    assert AuditEvent.objects.filter(document_type="assessment", action="ratify").count() == 11
+    assert set(UnitReview.objects.filter(cycle=cycle).values_list("status", flat=True)) == {"ratified"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -143,3 +144,21 @@ def test_the_audit_trail_verifies_after_seeding(demo):
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
     assert f"All {AuditEvent.objects.count()} audit events verified." in out.getvalue()
+
+
+def test_the_demo_people_carry_rank_kind_of_position_employment_type_and_contracts(demo):
+    from org.ranks import grade_fits
+
+    people = Employee.objects.exclude(user__username="walikota").select_related("position")
+    assert all(person.grade and grade_fits(person.employment_type, person.grade) for person in people)
+    assert all(person.position_start for person in people)
+    assert employee("kabid.a").get_grade_label() == "Pembina, IV/a" and employee("kabid.a").position.kind == "structural"
+    assert (employee("staf.a1").position.kind, employee("staf.a1").position.functional_level) == ("functional", "ahli_pertama")
+    assert employee("staf.b2").employment_type == Employee.EmploymentType.CPNS
+    pppk = {person.user.username: person for person in Employee.objects.filter(employment_type="pppk").select_related("user")}
+    assert set(pppk) == {"staf.a3", "staf.b3"}
+    assert pppk["staf.b3"].contract_end == datetime.date(demo.year, 12, 31)  # shows among the contracts ending this year
+    assert all(person.contract_start < person.contract_end for person in pppk.values())
+    # Their plans still cover the whole year: the contracts reach past it.
+    assert {(p.start, p.end) for p in demo.plans.filter(employee__in=pppk.values())} == {
+        (datetime.date(demo.year, 1, 1), datetime.date(demo.year, 12, 31))}

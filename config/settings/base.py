@@ -199,6 +199,7 @@ KINERJA_HANDOVER_GRACE_SECONDS = env.int("KINERJA_HANDOVER_GRACE_SECONDS", defau
 # re-run does each thing once.
 CELERY_BEAT_SCHEDULE = {
     "open-monthly-reports": {"task": "processes.tasks.reports_open_month_task", "schedule": 6 * 3600},
+    "people-changes-take-effect": {"task": "processes.tasks.changes_take_effect_task", "schedule": 6 * 3600},
     "lapse-objection-windows": {"task": "processes.tasks.assessments_lapse_task", "schedule": 3600},
     "remind-and-escalate": {"task": "processes.tasks.deadlines_sweep_task", "schedule": 15 * 60},
     "hand-over-deliveries": {"task": "notifications.tasks.deliveries_sweep", "schedule": 60},

@@ -15,7 +15,7 @@ from viewflow import fsm
 from workflow.flows import Comment, Edit, Notice, TaskSpec, action, compiled_query, document_state
 
 from ..models import Indicator, Plan, PlanResult, PlanVersion
-from ..rules import add_days, new_plan_days
+from ..rules import deadline, new_plan_days
 from .base import EMPLOYEE, HR, RATER, AppraisalFlow, days_from_now, end_of_day
 
 Status = Plan.Status
@@ -68,6 +68,10 @@ class PlanFlow(AppraisalFlow):
         if hasattr(self.document, "rater_plan_revision"):  # read with the lock
             return self.document.rater_plan_revision
         return rater_plans(self.document.cycle_id, self.member.rater_id, self.document.end).values_list("revision", flat=True).first()
+
+    def allowed_actions(self, user) -> list[str]:
+        # An ended plan takes no more steps: no button offers what ``period_running`` refuses.
+        return [] if self.document.ended else super().allowed_actions(user)
 
     def period_running(self):
         if self.document.ended:
@@ -200,8 +204,10 @@ def employee_submit_task(plan: Plan, member, *, amending: bool = False) -> TaskS
     amendment during the year, within the review period)."""
     rules = plan.cycle.rules
     if plan.origin != Plan.Origin.OPENING and not amending:
-        # A plan started during the year (a join, a move): due within the rule set's days.
-        due = end_of_day(add_days(rules, max(plan.start, timezone.localdate()), new_plan_days(rules)))
+        # A plan started during the year (a join, a move): due within the rule set's days,
+        # counted as every task deadline is (``deadline_day_kind``), from its start or, for a
+        # change recorded late, from today.
+        due = end_of_day(deadline(rules, max(plan.start, timezone.localdate()), new_plan_days(rules)))
     elif amending:
         due = end_of_day(max(plan.cycle.plan_deadline, timezone.localdate() + datetime.timedelta(days=rules["plan_review_days"])))
     else:

@@ -33,12 +33,18 @@ class ReportFlow(AppraisalFlow):
         return MonthlyReport.objects.select_related("cycle", "plan", "member", "member__employee", "member__rater", "member__unit")
 
     def closed_for_employee(self) -> bool:
-        """The plan's period ended before the report's month, or the employee left: nothing more
-        is asked of them on this report."""
+        """The plan's period ended before the report's month, or the employee has left (their
+        leave's date has come): nothing more is asked of them on this report."""
         plan, report = self.document.plan, self.document
         if not plan.ended:
             return False
-        return (report.cycle.year, report.month) > (plan.end.year, plan.end.month) or plan.ended == plan.Ended.LEAVE
+        gone = plan.ended == plan.Ended.LEAVE and plan.end < timezone.localdate()
+        return (report.cycle.year, report.month) > (plan.end.year, plan.end.month) or gone
+
+    def allowed_actions(self, user) -> list[str]:
+        # A closed report asks nothing of the employee: neither a submit nor a return to them.
+        allowed = super().allowed_actions(user)
+        return [name for name in allowed if name not in ("submit", "return")] if self.closed_for_employee() else allowed
 
     def period_covers(self):
         if self.closed_for_employee():
@@ -62,8 +68,9 @@ class ReportFlow(AppraisalFlow):
     def accept(self):
         self.set(feedback=self.ctx.comment)
 
+    # A report the plan's period no longer covers is not returned: nobody would be asked to correct it.
     @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED,
-            label=gettext_lazy("Return"))
+            conditions=[period_covers], label=gettext_lazy("Return"))
     def return_(self):
         self.set(feedback=self.ctx.comment)
 

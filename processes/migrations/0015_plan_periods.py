@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def whole_year(apps, schema_editor):
-    """Plans made before periods existed cover their cycle's year, or a PPPK's contract within it."""
+    """Plans made before periods existed cover their cycle's year (contracts were not recorded then)."""
     import datetime
 
     Plan = apps.get_model("processes", "Plan")

@@ -124,6 +124,9 @@ class CycleMember(models.Model):
     rater_position = models.ForeignKey(Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     raters_superior = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     raters_superior_position = models.ForeignKey(Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The rank/grade when the period started: a promotion later in the year does not rewrite the
+    # documents of the plan before it.
+    grade = models.CharField(_("rank/grade (pangkat/golongan)"), max_length=6, blank=True)
 
     class Meta:
         verbose_name = _("cycle member")

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Employee, Unit
+from org.models import Employee, LeaveReason, Unit
 from workflow.models import Document, FlowRef
 
 from .cycles import Cycle, CycleMember
@@ -35,13 +35,7 @@ class Plan(Document):
         MOVE = "move", _("Moved to another position")
         LEAVE = "leave", _("Left")
 
-    class LeaveReason(models.TextChoices):
-        RETIREMENT = "retirement", _("Retirement")
-        RESIGNATION = "resignation", _("Resignation")
-        DEATH = "death", _("Death")
-        CONTRACT_END = "contract_end", _("End of the PPPK contract")
-        TRANSFER_OUT = "transfer_out", _("Transfer to another agency")
-        DISMISSAL = "dismissal", _("Dismissal")
+    LeaveReason = LeaveReason
 
     document_type = "plan"
     flow_class = FlowRef("processes.flows.plan.PlanFlow")
@@ -79,6 +73,9 @@ class Plan(Document):
             models.Index(fields=["cycle", "status"]),
             models.Index(fields=["cycle", "unit", "status"]),
             models.Index(fields=["cycle", "employee", "start"]),
+            # HR's dashboard: the month's joiners and movers, and its leavers (a few among many).
+            models.Index(fields=["cycle", "start"], condition=~Q(origin="opening"), name="plan_joined_or_moved"),
+            models.Index(fields=["cycle", "end"], condition=Q(ended="leave"), name="plan_left"),
         ]
 
     def __str__(self) -> str:

@@ -4,8 +4,9 @@ Each plan of the year is evaluated for its own period by its own rater. The annu
 an employee with more than one plan in the annual evaluation is derived from those results by
 the rule set's ``annual_predicate`` option:
 
-- ``most_months`` (the default): the predicate of the plan that covers the most of the year
-  (compared in days, shown in months); a tie goes to the later plan;
+- ``most_months`` (the default): the predicate of the plan that covers the most months (a month
+  counts for the plan that holds at least half of its days: ``periods.months_covered``); a tie
+  goes to the later plan;
 - ``latest``: the predicate of the last plan;
 - ``weighted``: the predicates' average weighted by days (very good 5 ... very poor 1), rounded
   half up.
@@ -21,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..models import Assessment
 from ..rules import annual_predicate_option
-from ..services.periods import days_in, months_in
+from ..services.periods import days_in, months_covered
 from .privacy import RESULT_SHOWN
 
 SCORES = {"very_good": 5, "good": 4, "needs_improvement": 3, "poor": 2, "very_poor": 1}
@@ -45,22 +46,25 @@ class Part:
 class AnnualResult:
     option: str
     parts: list[Part] = field(default_factory=list)
-    predicate: str = ""  # "" while a part waits
+    predicate: str = ""  # "" while a part waits, or when the reader may not see a part
     waiting: int = 0
+    hidden: int = 0  # parts the reader may not open
 
     def as_dict(self) -> dict:
         return {
             "option": self.option,
             "predicate": self.predicate,
             "waiting": self.waiting,
+            "hidden": self.hidden,
             "parts": [part.__dict__ for part in self.parts],
         }
 
 
-def annual_result(assessment: Assessment) -> AnnualResult | None:
+def annual_result(assessment: Assessment, viewer=None) -> AnnualResult | None:
     """The derivation of the annual predicate ``assessment`` belongs to, or None when the
     employee has one plan in the period (their predicate is the year's) or the period is a
-    quarter."""
+    quarter. With a ``viewer``, the plans they may not open (the old rater reads the new plan's)
+    show no predicate, and then neither does the derivation."""
     if assessment.period != "annual":
         return None
     siblings = list(
@@ -69,18 +73,30 @@ def annual_result(assessment: Assessment) -> AnnualResult | None:
     )
     if len(siblings) < 2:
         return None
-    return derive(siblings, annual_predicate_option(assessment.cycle.rules))
+    result = derive(siblings, annual_predicate_option(assessment.cycle.rules))
+    if viewer is not None:
+        from .visibility import assessments_visible_to
+
+        visible = set(assessments_visible_to(viewer).filter(pk__in=[a.pk for a in siblings]).values_list("pk", flat=True))
+        hidden = [part for part in result.parts if part.assessment_id not in visible]
+        for part in hidden:
+            part.predicate, part.rater, part.chosen = "", "", False
+        if hidden:
+            result.predicate, result.hidden = "", len(hidden)
+    return result
 
 
-def derive(assessments: list[Assessment], option: str) -> AnnualResult:
+def derive(assessments: list[Assessment], option: str, *, counted=RESULT_SHOWN) -> AnnualResult:
+    """The derivation from ``assessments`` (one per plan, by start), reading the results whose
+    status is in ``counted`` (issued ones; the ratified export, ratified ones only)."""
     result = AnnualResult(option=option)
     for a in assessments:
         plan = a.member.plan
         result.parts.append(Part(
             assessment_id=a.pk, plan_id=plan.pk, start=plan.start.isoformat(), end=plan.end.isoformat(),
-            days=days_in(plan.start, plan.end), months=months_in(plan.start, plan.end),
+            days=days_in(plan.start, plan.end), months=months_covered(plan.start, plan.end),
             rater=a.member.rater.name if a.member.rater_id else "",
-            predicate=a.predicate if a.status in RESULT_SHOWN else "",
+            predicate=a.predicate if a.status in counted else "",
         ))
     result.waiting = sum(1 for part in result.parts if not part.predicate)
     if result.waiting:
@@ -92,10 +108,10 @@ def derive(assessments: list[Assessment], option: str) -> AnnualResult:
         return result
     if option == "latest":
         chosen = result.parts[-1]
-    else:  # most_months: the longest; ">=" lets a later plan of equal length win the tie
+    else:  # most_months: the most months; ">=" lets a later plan of as many months win the tie
         chosen = result.parts[0]
         for part in result.parts[1:]:
-            if part.days >= chosen.days:
+            if part.months >= chosen.months:
                 chosen = part
     chosen.chosen = True
     result.predicate = chosen.predicate

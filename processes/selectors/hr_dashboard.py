@@ -1,14 +1,18 @@
-"""HR's lists of a cycle: reports submitted late or past due, and open tasks past due with who
-holds them. HR's cycle page shows their first rows; the API pages through them."""
+"""HR's lists of a cycle: reports submitted late or past due, open tasks past due with who
+holds them, and this month's joiners, movers and leavers. HR's cycle page shows their first
+rows; the API pages through the first two."""
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from typing import Callable
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from org.services import hr_scope_units
 from workflow.models import OpenTask
 
 from ..labels import labels_of
@@ -122,3 +126,50 @@ def overdue_tasks(cycle: Cycle) -> Listing:
             task.holder = employee.name if employee else (task.assignee.username if task.assignee_id else "")
 
     return Listing(rows, count=count, count_key=overdue_count_key(cycle.pk), complete=complete)
+
+
+# Joiners, movers and leavers this month (docs/periods-and-changes.md) -----------------------------
+
+CHANGES_LIMIT = 20
+
+
+def _month_of(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    first = today.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _head(plans: QuerySet, limit: int) -> dict:
+    """The first rows and their count (a count query only when the rows fill the page)."""
+    rows = list(plans[:limit])
+    return {"rows": rows, "count": len(rows) if len(rows) < limit else plans.count()}
+
+
+def people_changes(cycle: Cycle, user, *, today: datetime.date | None = None, limit: int = CHANGES_LIMIT) -> dict:
+    """This month's joiners (plans a join started this month), movers (plans a move started this
+    month, and plans a move ended this month whose new plan lies outside HR's units) and leavers
+    (plans a leave ended, whose first day out, the day after the plan's
+    end, falls in this month), in the units of HR's scope: for each, the count and the first
+    rows (plans with ``employee`` and ``unit``, and ``on``: the date of the change). Three
+    queries while the lists are short, one more for each list that fills its rows."""
+    first, last = _month_of(today or timezone.localdate())
+    plans = Plan.objects.filter(cycle=cycle).select_related("employee", "unit")
+    if not user.is_superuser:
+        plans = plans.filter(unit__in=hr_scope_units(user))
+    day = datetime.timedelta(days=1)
+    started = plans.filter(start__range=(first, last)).order_by("start", "employee__name", "id")
+    moved_in = started.filter(origin=Plan.Origin.MOVE)
+    # Who moved out of HR's units (to another agency's cycle scope, or a unit HR does not keep):
+    # their old plan ended by the move, with no new plan in HR's units to show it.
+    moved_out = Q(ended=Plan.Ended.MOVE, end__range=(first - day, last - day)) & ~Q(employee_id__in=moved_in.values("employee_id"))
+    changes = {
+        "joiners": _head(started.filter(origin=Plan.Origin.JOIN), limit),
+        "movers": _head(plans.filter(Q(origin=Plan.Origin.MOVE, start__range=(first, last)) | moved_out)
+                        .order_by("start", "employee__name", "id"), limit),
+        "leavers": _head(plans.filter(ended=Plan.Ended.LEAVE, end__range=(first - day, last - day)).order_by("end", "employee__name", "id"),
+                         limit),
+    }
+    for kind, listed in changes.items():
+        for plan in listed["rows"]:
+            moved_in_now = plan.origin != Plan.Origin.OPENING and first <= plan.start <= last
+            plan.on = plan.start if kind != "leavers" and moved_in_now else plan.end + day
+    return {"month": first, **changes}

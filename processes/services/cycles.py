@@ -192,7 +192,8 @@ def _populate(cycle: Cycle, run_id: int, attempt: int, chunk_size: int) -> Cycle
     employees = list(
         Employee.objects.filter(is_active=True, position__unit_id__in=unit_ids)
         .order_by("pk")
-        .values_list("pk", "position_id", "position__unit_id", "user_id", "employment_type", "contract_start", "contract_end")
+        .values_list("pk", "position_id", "position__unit_id", "user_id", "employment_type", "contract_start", "contract_end",
+                     "grade")
     )
     # A PPPK whose contract does not reach into the year has no plan in it.
     employees = [row for row in employees if plan_period(cycle.year, Employee(employment_type=row[4], contract_start=row[5],
@@ -226,7 +227,7 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
     members = []
     deciding = deciding_official_of(cycle)
     periods = {}
-    for employee_id, position_id, unit_id, _user_id, employment_type, contract_start, contract_end in rows:
+    for employee_id, position_id, unit_id, _user_id, employment_type, contract_start, contract_end, grade in rows:
         if employee_id in existing:
             continue
         period = plan_period(cycle.year, Employee(employment_type=employment_type, contract_start=contract_start,
@@ -247,7 +248,7 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
             CycleMember(
                 cycle=cycle, employee_id=employee_id, unit_id=unit_id, position_id=position_id,
                 rater_id=line.rater_id, rater_position_id=superior_position,
-                raters_superior_id=superior_id, raters_superior_position_id=superior_position_id,
+                raters_superior_id=superior_id, raters_superior_position_id=superior_position_id, grade=grade,
             )
         )
     if not members:
@@ -265,7 +266,7 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
 
 def member_correct_reporting_line(
     *, member: CycleMember, actor, rater: Employee | None, raters_superior: Employee | None, reason: str,
-    origin: dict | None = None,
+    origin: dict | None = None, rater_position_id: int | None = None,
 ) -> CycleMember:
     """HR corrects an employee's rater for a cycle (the "wrong superior" case).
 
@@ -288,7 +289,8 @@ def member_correct_reporting_line(
     def change(locked: CycleMember) -> dict:
         before = {"rater": locked.rater_id, "raters_superior": locked.raters_superior_id}
         locked.rater = rater
-        locked.rater_position_id = rater.position_id if rater else None
+        # The rater's seat: the one named (an acting official's), else the rater's own position.
+        locked.rater_position_id = (rater_position_id or rater.position_id) if rater else None
         locked.raters_superior = raters_superior
         locked.raters_superior_position_id = raters_superior.position_id if raters_superior else None
         locked.save(update_fields=["rater", "rater_position", "raters_superior", "raters_superior_position"])

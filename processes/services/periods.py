@@ -39,7 +39,15 @@ def days_in(start: datetime.date, end: datetime.date) -> int:
     return (end - start).days + 1
 
 
-def months_in(start: datetime.date, end: datetime.date) -> float:
-    """The length of a period in months (days over a twelfth of a year), to one decimal: what the
-    annual predicate's derivation shows beside the days it compares."""
-    return round(days_in(start, end) / (365.25 / 12), 1)
+def months_covered(start: datetime.date, end: datetime.date) -> int:
+    """The calendar months a period covers: those in which it holds at least half of the days (a
+    move on the 20th leaves the month to the plan before it; on the 16th of a 31-day month, to the
+    plan after). What the annual predicate's ``most_months`` compares."""
+    months, day = 0, datetime.date(start.year, start.month, 1)
+    while day <= end:
+        length = calendar.monthrange(day.year, day.month)[1]
+        last = datetime.date(day.year, day.month, length)
+        held = (min(end, last) - max(start, day)).days + 1
+        months += 2 * held >= length
+        day = last + datetime.timedelta(days=1)
+    return months

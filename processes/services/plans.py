@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from workflow.engine import edit
+from workflow.errors import InvalidTransition
 
 from ..models import Indicator, Plan, PlanResult
 from ..rules import plan_limits
@@ -43,6 +44,9 @@ def plan_update_content(*, plan: Plan, actor, results: Any, origin: dict | None 
 
     def change(flow) -> dict:
         locked = flow.document
+        if locked.ended:  # a move or a leave ended the period: the plan takes no more changes
+            raise InvalidTransition(_("This plan's period has ended (%(ended)s on %(end)s); it takes no more steps.")
+                                    % {"ended": locked.get_ended_display(), "end": locked.end}, status=locked.status)
         cleaned = clean_content(results, limits=plan_limits(locked.cycle.rules))
         existing = {r.pk: r for r in PlanResult.objects.filter(plan=locked).prefetch_related("indicators")}
         _validate_links(locked, cleaned, existing)

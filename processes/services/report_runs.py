@@ -24,7 +24,7 @@ def reports_open_month_run(*, year: int, month: int, attempt: int | None = None,
     # The plans whose period touches the month (reports_create checks each again).
     first = datetime.date(year, month, 1)
     plans = (Plan.objects.filter(cycle__year=year, cycle__status="open", revision__gt=0, start__lt=_next_month(first),
-                                 end__gte=first).exclude(ended=Plan.Ended.LEAVE))
+                                 end__gte=first))
     if attempt is None:
         with transaction.atomic():
             run = bulk_runs.run_begin(kind=BulkRun.Kind.REPORTS_OPEN_MONTH, target=f"{year}-{month:02d}", total=plans.count())

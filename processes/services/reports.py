@@ -43,12 +43,17 @@ def _build(plan: Plan, month: int) -> MonthlyReport:
     )
 
 
+def _gone(plan: Plan) -> bool:
+    """The employee has left (their leave's date has come): nothing more is asked of them."""
+    return plan.ended == Plan.Ended.LEAVE and plan.end < timezone.localdate()
+
+
 def reports_create(plans, month: int) -> list[MonthlyReport]:
     """Create the month's reports of approved plans that have none yet, with their first audit
     event and the employee's task (the engine's ``start_many``): in bulk, and safe to run again."""
-    # A plan's reports are the months its period touches (a moved employee still reports the
-    # days before the move on the old plan); a leaver's plan starts no more of them.
-    plans = [p for p in plans if p.revision > 0 and p.ended != Plan.Ended.LEAVE and p.covers_month(p.cycle.year, month)]
+    # A plan's reports are the months its period touches: a moved employee still reports the days
+    # before the move on the old plan, a leaver the days before their leave.
+    plans = [p for p in plans if p.revision > 0 and p.covers_month(p.cycle.year, month) and not _gone(p)]
     existing = set(
         MonthlyReport.objects.filter(plan__in=plans, month=month).values_list("plan_id", flat=True)
     )
@@ -61,7 +66,7 @@ def reports_create(plans, month: int) -> list[MonthlyReport]:
 def reports_open_month(*, year: int, month: int, chunk_size: int = 1000) -> int:
     """The monthly sweep: every approved plan of the year's open cycles gets the month's report."""
     plans = (
-        Plan.objects.filter(cycle__year=year, cycle__status="open", revision__gt=0).exclude(ended=Plan.Ended.LEAVE)
+        Plan.objects.filter(cycle__year=year, cycle__status="open", revision__gt=0)
         .select_related("cycle", "member", "member__employee", "member__rater")
         .order_by("pk")
     )
@@ -94,7 +99,7 @@ def report_for_month(*, plan: Plan, month, actor) -> tuple[MonthlyReport, bool]:
     if not plan.covers_month(plan.cycle.year, month):
         raise ValidationError({"month": [_("The plan's period (%(start)s to %(end)s) does not include that month.")
                                          % {"start": plan.start, "end": plan.end}]})
-    if plan.ended == Plan.Ended.LEAVE:
+    if _gone(plan):
         raise InvalidTransition(_("The employee has left; the plan starts no more reports."), status=plan.status)
     try:
         created = reports_create([Plan.objects.select_related("cycle", "member__employee", "member__rater").get(pk=plan.pk)], month)
@@ -121,6 +126,7 @@ def report_update_realisations(*, report: MonthlyReport, actor, items, origin: d
     nothing and records nothing."""
 
     def change(flow):
+        _require_period(flow)
         locked = flow.document
         indicators = {i.pk: i for i in Indicator.objects.filter(result__plan_id=locked.plan_id)}
         cleaned = clean_realisations(items, indicators)
@@ -135,6 +141,14 @@ def report_update_realisations(*, report: MonthlyReport, actor, items, origin: d
         return {"realisations": len(cleaned)}
 
     return edit(report, "edit", actor=actor, change=change, origin=origin).document
+
+
+def _require_period(flow) -> None:
+    """A report its plan's period no longer asks of the employee (a move ended the plan before
+    its month, or the employee left) is closed to their changes too, not only to a submit."""
+    if flow.closed_for_employee():
+        raise InvalidTransition(_("The plan's period ended on %(end)s; this report is closed.") % {"end": flow.document.plan.end},
+                                status=flow.document.status)
 
 
 def clean_realisations(items, indicators: dict[int, Indicator]) -> list[dict]:
@@ -205,6 +219,7 @@ def evidence_add(*, report: MonthlyReport, actor, upload=None, url: str | None =
     default)."""
 
     def change(flow) -> dict:
+        _require_period(flow)
         locked = flow.document
         rules = locked.cycle.rules
         errors = Errors()
@@ -260,6 +275,7 @@ def evidence_delete(*, evidence: Evidence, actor, origin: dict | None = None) ->
     file leaves storage once the removal has committed."""
 
     def change(flow) -> dict:
+        _require_period(flow)
         file_name = evidence.file.name if evidence.kind == Evidence.Kind.FILE else ""
         deleted = Evidence.objects.filter(pk=evidence.pk, report=flow.document).delete()[0]
         if not deleted:

@@ -191,7 +191,7 @@ def test_a_file_with_several_errors_is_rejected_whole_names_each_line_and_writes
     expected = {
         4: "NIP 198513012010011001", 5: "parent unit NOWHERE", 6: "superior position GHOST",
         7: "NIP 197208171998031006 appears again (first on line 3)", 8: "name is required",
-        9: "employment_type must be pns or pppk", 10: "Dinas Lain",
+        9: "employment_type must be pns, cpns or pppk", 10: "Dinas Lain",
     }
     assert len(lines) == len(expected)
     for number, fragment in expected.items():

@@ -74,7 +74,7 @@ def test_a_division_heads_results_follow_the_division_predicate_though_the_agenc
     assert (submitted.results_rating, submitted.predicate, submitted.unit_predicate) == ("below", "needs_improvement", "needs_improvement")
 
 
-def test_a_division_head_waits_for_the_predicate_of_the_division_they_lead(demo_evaluation):
+def test_a_division_head_waits_for_the_predicate_of_the_division_they_lead(demo_evaluation, in_english):
     agency = demo_evaluation["BKPSDM"]
     unit_review_set_predicate(review=agency, actor=agency.predicate_setter.user, unit_predicate="good")
     kabid = Assessment.objects.get(employee__user__username="kabid.b")

@@ -1,7 +1,8 @@
 """HR's cycle page (/hr/cycles/<id>/): open it (with the opening's progress, polled by htmx),
 start evaluation periods, close it, and the dashboard of progress per stage and unit with what
 is late or overdue and who holds it (the progress counts from the cycle's snapshot, with a
-"refresh now" for HR); the members page corrects raters."""
+"refresh now" for HR), and this month's joiners, movers and leavers; the members page corrects
+raters."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from config.request_origin import request_origin
 from processes import roles
 from processes.models import PERIODS, Assessment, BulkRun, Cycle, MonthlyReport, Objection, Plan, UnitReview
 from processes.selectors import LIST_LIMIT, cycles_visible_to, forget_counts, late_reports, overdue_tasks
+from processes.selectors.hr_dashboard import people_changes
 from processes.services.bulk_runs import cycle_resume
 from processes.services.cycles import cycle_open
 from processes.services.evaluations import evaluation_start
@@ -38,6 +40,7 @@ STAGES = [
     ("unit_review", gettext_lazy("Unit reviews"), UnitReview.Status.choices),
     ("objection", gettext_lazy("Objections"), Objection.Status.choices),
 ]
+CHANGE_KINDS = {"joiners": gettext_lazy("Joiners"), "movers": gettext_lazy("Movers"), "leavers": gettext_lazy("Leavers")}
 # Where a stage's documents rest once done: with more units than fit on the page, the units with
 # the most documents short of it are the ones shown.
 DONE = {"plan": {"approved"}, "report": {"accepted"}, "assessment": {"final", "ratified"}, "unit_review": {"ratified"}}
@@ -102,7 +105,7 @@ def cycle_detail(request, pk: int):
                 return redirect("cycle-detail", pk=cycle.pk)
             state, status = {"action": action, "errors": errors, "values": request.POST}, 400 if errors else 409
             cycle = hr_cycle(request, pk)
-    return render(request, "web/hr/cycle_detail.html", {**dashboard(cycle), **state, **_forms(request, cycle)}, status=status)
+    return render(request, "web/hr/cycle_detail.html", {**dashboard(cycle, request.user), **state, **_forms(request, cycle)}, status=status)
 
 
 @hr_required
@@ -127,7 +130,7 @@ def _forms(request, cycle: Cycle) -> dict:
             "exports": {"xlsx": reverse("cycle-results-xlsx", args=[cycle.pk]), "csv": reverse("cycle-results-csv", args=[cycle.pk])}}
 
 
-def dashboard(cycle: Cycle) -> dict:
+def dashboard(cycle: Cycle, user) -> dict:
     progress = progress_of(cycle)
     stages = []
     for key, title, choices in STAGES:
@@ -145,7 +148,7 @@ def dashboard(cycle: Cycle) -> dict:
     for review in reviews:
         review.url = reverse("review-detail", args=[review.pk])
     return {"cycle": cycle, "opening": opening(cycle), "stages": stages, "reviews": reviews,
-            "late_reports": _late_reports(cycle), "overdue": _overdue_tasks(cycle),
+            "late_reports": _late_reports(cycle), "overdue": _overdue_tasks(cycle), "changes": _people_changes(cycle, user),
             "public_feedback": progress["public_feedback"], "progress_as_of": datetime.datetime.fromisoformat(progress["as_of"]),
             "progress_stale": progress["stale"], "progress_live": max_age() <= 0, **document_context(cycle)}
 
@@ -176,6 +179,18 @@ def _late_reports(cycle: Cycle) -> dict:
     for report in listed["rows"]:
         report.url = page_for("report", report.pk)
     return listed
+
+
+def _people_changes(cycle: Cycle, user) -> dict:
+    """This month's joiners, movers and leavers in HR's units (the selector's), each with its plan's page."""
+    if cycle.status == Cycle.Status.DRAFT:
+        return None
+    changes = people_changes(cycle, user)
+    for kind in CHANGE_KINDS:
+        for plan in changes[kind]["rows"]:
+            plan.url = page_for("plan", plan.pk)
+    changes["lists"] = [(kind, title, changes[kind]) for kind, title in CHANGE_KINDS.items()]
+    return changes
 
 
 def _overdue_tasks(cycle: Cycle) -> dict:

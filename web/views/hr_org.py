@@ -1,5 +1,6 @@
-"""HR keeps the organisation: importing units, positions and employees from a CSV file (all or
-nothing: a file with any error is refused whole, each error with its line), and delegations."""
+"""HR keeps the organisation: importing units, positions and employees from a CSV or XLSX file (all
+or nothing: a file with any error is refused whole, each error with its line; the people who join,
+move or leave change the open cycles' plans), and delegations."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from django.views.decorators.http import require_http_methods
 
 from config.request_origin import request_origin
 from org.delegations import delegation_create, delegation_end, delegations_visible_to
-from org.importer import COLUMNS, ImportRejected, import_org
+from org.importer import COLUMNS, ImportRejected
 from org.models import Position
 from org.services import hr_scope_units
+from processes.services.org_import import import_org
 
 from ..actions import attempt
 from .hr import EmployeeField, HRForm, add_errors, hr_required, posted_id
@@ -22,24 +24,25 @@ from .hr import EmployeeField, HRForm, add_errors, hr_required, posted_id
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 class ImportForm(HRForm):
-    file = forms.FileField(label=gettext_lazy("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+    file = forms.FileField(label=gettext_lazy("CSV or XLSX file"),
+                           widget=forms.ClearableFileInput(attrs={"accept": f".csv,.xlsx,text/csv,{XLSX}"}))
 
 
 def _import(request, upload) -> dict:
     if upload.size > MAX_FILE_BYTES:
         return {"errors": [(0, _("The file is larger than 20 MB."))]}
     try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return {"errors": [(0, _("The file is not UTF-8 text; save it as CSV UTF-8."))]}
-    try:
-        report = import_org(text, actor=request.user, origin=request_origin(request))
+        report = import_org(upload.read(), filename=upload.name or "", actor=request.user, origin=request_origin(request))
     except ImportRejected as rejected:
         return {"errors": rejected.errors}
     kinds = [("units", _("Units")), ("positions", _("Positions")), ("employees", _("Employees"))]
     return {"report": [{"kind": label, "created": report.created[k], "updated": report.updated[k], "unchanged": report.unchanged[k]}
-                       for k, label in kinds]}
+                       for k, label in kinds],
+            "people": {"joined": report.joined, "moved": report.moved, "left": report.left}}
 
 
 @hr_required

@@ -12,7 +12,8 @@ from processes.models import Assessment, Cycle, CycleMember, FeedbackRequest, Mo
 from processes.selectors import rated_by_condition, superior_condition
 
 from .work_common import employee_of
-from .work_months import report_months, report_row
+from .work_months import report_row
+from .work_plans import plan_months, with_period
 from .work_scoring import RESULT_SHOWN
 
 
@@ -21,10 +22,12 @@ def my_work(request):
     employee = employee_of(request)
     plans = list(
         Plan.objects.filter(employee=employee, cycle__status=Cycle.Status.OPEN)
-        .select_related("cycle", "member__rater").prefetch_related("reports").order_by("-cycle__year", "cycle__name")
+        .select_related("cycle", "member__rater", "unit").prefetch_related("reports")
+        .order_by("-cycle__year", "cycle__name", "-start")  # every plan of the year, the current one first
     )
     for plan in plans:
-        plan.months = report_months(plan, owner=True, reports=list(plan.reports.all())) if plan.revision > 0 else []
+        with_period(plan)
+        plan.months = plan_months(plan, owner=True, reports=list(plan.reports.all())) if plan.revision > 0 else []
     assessments = (
         Assessment.objects.filter(employee=employee, status__in=RESULT_SHOWN)
         .select_related("cycle", "unit_review", "objection").order_by("-cycle__year", "-issued_at", "id")
@@ -49,17 +52,19 @@ def team(request):
             Prefetch("reports", queryset=MonthlyReport.objects.order_by("month")),
             Prefetch("assessments", queryset=Assessment.objects.order_by("id")),
         )
-        .order_by("-cycle__year", "employee__name")
+        .order_by("-cycle__year", "employee__name", "plan__start")
     )
     now = timezone.now()
     waiting = []
     for member in members:
         plan = getattr(member, "plan", None)
+        if plan is not None:
+            with_period(plan)
         for report in member.reports.all():
             report.cycle = member.cycle
         member.report_rows = [report_row(r, now) for r in member.reports.all()]
         member.late_count = sum(1 for r in member.report_rows if r["report"].late or r["overdue"])
-        if plan is not None and plan.status == Plan.Status.SUBMITTED:
+        if plan is not None and plan.status == Plan.Status.SUBMITTED and not plan.ended:  # an ended plan takes no more steps
             waiting.append({"kind": "plan", "member": member, "document": plan, "since": plan.submitted_at})
         for report in member.reports.all():
             if report.status == MonthlyReport.Status.SUBMITTED:

@@ -1,7 +1,11 @@
 """The performance plan (SKP) page: the owner edits and submits, the rater approves or returns,
-the owner amends an approved plan; approved versions and monthly reports listed."""
+the owner amends an approved plan; approved versions and monthly reports listed. The plan's
+period shows, and how a move or a leave ended it: an ended plan takes no more steps, so its
+page offers none."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.request_origin import request_origin
-from processes.models import Plan
+from processes.models import MonthlyReport, Plan
 from processes.selectors import plans_visible_to
 from processes.selectors.plans import rater_results, rows_from_plan, versions_of
 from processes.services.plans import plan_update_content
@@ -23,6 +27,20 @@ from .work_common import buttons, run_action, show, split_errors
 from .work_months import report_months
 
 PLAN_ACTIONS = ("submit", "approve", "return", "amend")
+
+
+def with_period(plan: Plan) -> Plan:
+    """``plan.changed_on``: the day of the move or the leave that ended the plan (the day after
+    its last), for the pages' "ended: moved on ..."."""
+    plan.changed_on = plan.end + datetime.timedelta(days=1) if plan.ended else None
+    return plan
+
+
+def plan_months(plan: Plan, *, owner: bool, reports: list[MonthlyReport] | None = None) -> list[dict]:
+    """The months of the plan's own period that have begun (a plan from July has no January),
+    and any report it has; no start button once a move or a leave ended the plan."""
+    rows = report_months(plan, owner=owner and not plan.ended, reports=reports)
+    return [row for row in rows if row["report"] is not None or plan.covers_month(plan.cycle.year, row["month"])]
 
 
 def content_form(plan: Plan, data=None, rows: list[dict] | None = None) -> ResultFormSet:
@@ -66,13 +84,15 @@ def plan_detail(request, pk: int):
                 return redirect(request.path)
             errors, general = split_errors(outcome, ("comment",))
     plan.refresh_from_db()
+    with_period(plan)
     return show(request, "web/work/plan_detail.html", plan, plan_page(request, plan, content, errors, general),
                 status=400 if request.method == "POST" else 200)
 
 
 def plan_page(request, plan: Plan, content: ResultFormSet | None, errors: dict, general: list) -> dict:
     allowed = available_actions(plan, request.user)
-    editing = may_edit(plan, "edit", request.user)
+    # The engine's "edit" does not look at the period: an ended plan's content stays as it was.
+    editing = may_edit(plan, "edit", request.user) and not plan.ended
     rows = rows_from_plan(plan) if content is None or not editing else []
     if editing and content is None:
         content = content_form(plan, rows=rows)
@@ -85,5 +105,5 @@ def plan_page(request, plan: Plan, content: ResultFormSet | None, errors: dict, 
         "amend_buttons": buttons(plan, allowed, ("amend",)),
         "errors": errors, "general_errors": general,
         "versions": versions_of(plan),
-        "months": report_months(plan, owner=report_may_start(plan=plan, user=request.user)) if plan.revision > 0 else [],
+        "months": plan_months(plan, owner=report_may_start(plan=plan, user=request.user)) if plan.revision > 0 else [],
     }

@@ -1,6 +1,7 @@
 """The assessment page: the rater scores (with the predicate the ratings give) beside the
 colleagues' and the public's feedback; the employee sees the issued result, accepts it or
-objects while the window is open; the evaluation document once ratified."""
+objects while the window is open; the evaluation document once ratified. For someone with
+several plans in the year, the annual evaluation shows how its predicate is derived from them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from config.request_origin import request_origin
 from processes.models import Assessment, FeedbackRequest, Objection, Predicate
 from processes.rules import RATINGS
 from processes.selectors import assessments_visible_to, fixed_results_rating
+from processes.selectors.annual import annual_result
 from processes.selectors.privacy import RESULT_SHOWN, Access, access_to, shown
 from processes.services.feedback import (
     OPEN_FOR_FEEDBACK,
@@ -27,12 +29,14 @@ from processes.services.feedback import (
 )
 from processes.services.objections import objection_file
 from processes.services.public_feedback import summary as public_summary
+from processes.services.result_outputs import ANNUAL_OPTION_LABELS, annual_rows
 from processes.services.scoring import assessment_rate, preview_predicate
 from workflow.engine import available_actions
 
 from ..forms.base import run_service
 from ..forms.scoring import InviteForm, ObjectionForm, RatingsForm
 from .work_common import RATING_CHOICES, buttons, core_values, run_action, show, split_errors
+from .work_plans import with_period
 
 ASSESSMENT_ACTIONS = ("submit", "accept")
 FIELDS = ("results_rating", "behaviour_rating", "behaviour_values", "note", "reasons", "invitees")
@@ -41,7 +45,7 @@ FIELDS = ("results_rating", "behaviour_rating", "behaviour_values", "note", "rea
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request, pk: int):
-    assessment = get_object_or_404(assessments_visible_to(request.user).select_related("member__employee"), pk=pk)
+    assessment = get_object_or_404(assessments_visible_to(request.user).select_related("member__employee", "member__plan"), pk=pk)
     posted, errors, general, status = None, {}, [], 200
     if request.method == "POST":
         op, user, origin = request.POST.get("op", ""), request.user, request_origin(request)
@@ -81,9 +85,21 @@ def assessment_detail(request, pk: int):
                 status=status)
 
 
+def annual_derivation(a: Assessment, viewer) -> dict | None:
+    """How the annual predicate of someone with several plans is derived (only from issued
+    results, as the API's ``annual_result``); None for one plan or a quarter."""
+    result = annual_result(a, viewer=viewer)
+    if result is None:
+        return None
+    return {"rows": annual_rows(result), "option": ANNUAL_OPTION_LABELS.get(result.option, result.option),
+            "predicate": dict(Predicate.choices).get(result.predicate, ""), "waiting": result.waiting,
+            "hidden": result.hidden}
+
+
 def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, general: list) -> dict:
     user = request.user
     allowed = available_actions(a, user)
+    annual = annual_derivation(a, request.user)
     # From here on the page reads the assessment as this user may see it: its employee sees no
     # result before the forum issues it (processes/selectors/privacy.py, as the API).
     access = access_to(a, user)
@@ -101,6 +117,7 @@ def assessment_page(request, a: Assessment, posted: dict | None, errors: dict, g
     today = timezone.localdate()
     context = {
         "assessment": a, "allowed": allowed, "is_employee": is_employee, "is_rater": is_rater,
+        "plan": with_period(a.member.plan), "annual": annual,
         "scoring": is_rater and a.status == Assessment.Status.DRAFT,
         "show_result": access is Access.FULL,
         "values": values, "errors": errors, "general_errors": general,
