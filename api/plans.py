@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from config.request_origin import request_origin
 from processes.models import Indicator, Plan, PlanResult
 from processes.selectors import plans_visible_to
-from processes.services.plans import plan_update_content
+from processes.services.plans import plan_set_expectations, plan_update_content
 
 from .document_actions import AllowedActionsField, AuditEventSerializer, CommentSerializer, DocumentActionsMixin
 from .filters import MAX_ID, IdFilter
@@ -73,9 +73,11 @@ class PlanDetailSerializer(PlanListSerializer):
     results = ResultSerializer(many=True, read_only=True)
     versions = PlanVersionSerializer(many=True, read_only=True)
     allowed_actions = AllowedActionsField()
+    expectations = serializers.DictField(child=serializers.CharField(), read_only=True,
+                                         help_text="the leader's expectations per core value (ekspektasi khusus pimpinan)")
 
     class Meta(PlanListSerializer.Meta):
-        fields = PlanListSerializer.Meta.fields + ["results", "versions", "allowed_actions"]
+        fields = PlanListSerializer.Meta.fields + ["results", "expectations", "versions", "allowed_actions"]
 
 
 
@@ -90,6 +92,13 @@ class PlanContentBodySerializer(serializers.Serializer):
     which checks every item and field (so the API and the plan page refuse alike)."""
 
     results = serializers.JSONField()
+
+
+class ExpectationsSerializer(serializers.Serializer):
+    """The body of ``expectations``: ``{"expectations": {core value: text}}``, checked by
+    ``plan_set_expectations`` (as on the plan page)."""
+
+    expectations = serializers.JSONField(help_text="core value code (service_orientation, ...) to text; blank or left out: none")
 
 
 class PlanFilter(django_filters.FilterSet):
@@ -131,6 +140,17 @@ class PlanViewSet(DocumentActionsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         body = PlanContentBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         plan_update_content(plan=plan, actor=request.user, results=body.validated_data["results"], origin=request_origin(request))
+        return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
+
+    @extend_schema(request=ExpectationsSerializer, responses=PlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def expectations(self, request, pk=None):
+        """The rater writes the leader's expectations per core value, before approving."""
+        plan = self.get_object()
+        body = ExpectationsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        plan_set_expectations(plan=plan, actor=request.user, expectations=body.validated_data["expectations"],
+                              origin=request_origin(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=plan.pk)).data)
 
     @extend_schema(request=CommentSerializer, responses=PlanDetailSerializer)

@@ -40,6 +40,10 @@ class PlanFlow(AppraisalFlow):
     state = document_state(Status, default=Status.DRAFT)
     edits = {
         "edit": Edit(states=(Status.DRAFT, Status.RETURNED), role=EMPLOYEE, refusal=gettext_lazy("Only the plan's owner may edit it.")),
+        # The rater writes the leader's expectations per core value before approving (PermenPANRB
+        # 6/2022 annex: ekspektasi khusus pimpinan); an amendment reopens them with the plan.
+        "set_expectations": Edit(states=(Status.DRAFT, Status.SUBMITTED, Status.RETURNED), role=RATER,
+                                 refusal=gettext_lazy("Only the rater writes the expectations of a plan.")),
         # A move or a leave ends the period (processes/services/membership.py): in any state.
         "close_period": Edit(states=tuple(Status.values), role=HR,
                              refusal=gettext_lazy("Only HR of the employee's unit may end a plan's period.")),
@@ -137,7 +141,7 @@ class PlanFlow(AppraisalFlow):
         self.writes.update_where(PlanResult, {"approved": True}, {"plan": plan.pk, "approved": False})
         self.writes.insert([
             PlanVersion(plan=plan, revision=plan.revision, approved_at=now, approved_by=self.ctx.actor,
-                        content=plan_content(indicators))
+                        content=plan_content(indicators, expectations=plan.expectations))
         ])
 
     @action(state, source=Status.SUBMITTED, target=Status.RETURNED, role=RATER, comment=Comment.REQUIRED, conditions=[period_running],
@@ -223,8 +227,9 @@ def employee_submit_task(plan: Plan, member, *, amending: bool = False) -> TaskS
     )
 
 
-def plan_content(indicators) -> dict:
-    """The plan's results and indicators as JSON (the approved version kept in PlanVersion)."""
+def plan_content(indicators, *, expectations: dict | None = None) -> dict:
+    """The plan's results and indicators, and the leader's expectations per core value, as JSON
+    (the approved version kept in PlanVersion)."""
     results: dict[int, dict] = {}
     for indicator in indicators:
         result = indicator.result
@@ -235,4 +240,4 @@ def plan_content(indicators) -> dict:
         entry["indicators"].append(
             {"id": indicator.pk, "description": indicator.description, "target": indicator.target, "aspect": indicator.aspect}
         )
-    return {"results": list(results.values())}
+    return {"results": list(results.values()), "expectations": dict(expectations or {})}

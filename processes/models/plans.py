@@ -50,6 +50,9 @@ class Plan(Document):
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(_("rater's comment"), blank=True)
+    # The leader's specific expectations (ekspektasi khusus pimpinan) per BerAKHLAK core value,
+    # written by the rater before approving, part of the approved version: {value code: text}.
+    expectations = models.JSONField(_("the leader's expectations per core value"), default=dict, blank=True)
     # The plan's period (periode SKP): inside the cycle's year, never past a PPPK's contract.
     start = models.DateField(_("period start"))
     end = models.DateField(_("period end"))

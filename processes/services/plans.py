@@ -12,11 +12,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from workflow.engine import edit
+from workflow.engine import UNCHANGED, edit
 from workflow.errors import InvalidTransition
 
 from ..models import Indicator, Plan, PlanResult
-from ..rules import plan_limits
+from ..rules import CORE_VALUES, plan_limits
 from .checks import Errors
 from .fields import reference, text
 
@@ -183,3 +183,46 @@ def _validate_links(plan: Plan, results: list[dict], existing: dict[int, PlanRes
                 )
     if errors:
         raise ValidationError(errors)
+
+
+EXPECTATION_MAX = 2000
+
+
+def plan_set_expectations(*, plan: Plan, actor, expectations: Any, origin: dict | None = None) -> Plan:
+    """The rater writes the leader's specific expectations (ekspektasi khusus pimpinan) for the
+    seven core values in the plan, each optional: ``expectations`` maps a value's code
+    (``rules.CORE_VALUES``) to its text; a value left out or blank has none. The plan's
+    ``set_expectations`` edit, the rater's while the plan is draft, submitted or returned; the
+    approval keeps them in the approved version."""
+
+    def change(flow) -> dict:
+        locked = flow.document
+        if locked.ended:
+            raise InvalidTransition(_("This plan's period has ended (%(ended)s on %(end)s); it takes no more steps.")
+                                    % {"ended": locked.get_ended_display(), "end": locked.end}, status=locked.status)
+        cleaned = clean_expectations(expectations)
+        if cleaned == (locked.expectations or {}):
+            return UNCHANGED
+        flow.set(expectations=cleaned)
+        return {"values": sorted(cleaned)}
+
+    return edit(plan, "set_expectations", actor=actor, change=change, origin=origin).document
+
+
+def clean_expectations(expectations: Any) -> dict[str, str]:
+    """``{value code: text}`` checked: known values only, text of at most EXPECTATION_MAX
+    characters; blank texts dropped."""
+    errors = Errors()
+    if not isinstance(expectations, dict):
+        raise ValidationError({"expectations": [_("Give the expectations as an object of core value to text.")]})
+    cleaned = {}
+    for value, said in expectations.items():
+        if value not in CORE_VALUES:
+            errors.add("expectations", _("Unknown core value “%(value)s”; the values are: %(values)s.")
+                       % {"value": str(value)[:50], "values": ", ".join(CORE_VALUES)})
+            continue
+        said = text(errors, f"expectations.{value}", said, max_length=EXPECTATION_MAX)
+        if said:
+            cleaned[value] = said
+    errors.raise_any()
+    return {value: cleaned[value] for value in CORE_VALUES if value in cleaned}

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.request_origin import request_origin
+from processes.labels import core_values
 from processes.models import MonthlyReport, Plan
+from processes.rules import CORE_VALUES
 from processes.selectors import plans_visible_to
 from processes.selectors.plans import rater_results, rows_from_plan, versions_of
-from processes.services.plans import plan_update_content
+from processes.services.plans import plan_set_expectations, plan_update_content
 from processes.services.reports import report_may_start
 from workflow.engine import available_actions, may_edit
 
@@ -78,6 +80,16 @@ def plan_detail(request, pk: int):
                 run_action(request, plan, "submit", permitted=PLAN_ACTIONS)
             if not outcome:
                 return redirect(request.path)
+        elif op == "expectations":
+            written = {value: request.POST.get(f"expectation_{value}", "") for value in CORE_VALUES}
+            outcome, _status = run_service(
+                request,
+                lambda: plan_set_expectations(plan=plan, actor=request.user, expectations=written, origin=request_origin(request)),
+                success=_("The expectations were saved."),
+            )
+            if outcome is None:
+                return redirect(request.path)
+            errors = outcome
         else:
             outcome = run_action(request, plan, op, permitted=PLAN_ACTIONS, comment=request.POST.get("comment", ""))
             if not outcome:
@@ -105,5 +117,11 @@ def plan_page(request, plan: Plan, content: ResultFormSet | None, errors: dict, 
         "amend_buttons": buttons(plan, allowed, ("amend",)),
         "errors": errors, "general_errors": general,
         "versions": versions_of(plan),
+        "expectations": [{"code": code, "label": label, "text": (plan.expectations or {}).get(code, ""),
+                          "posted": request.POST.get(f"expectation_{code}") if request.method == "POST" else None,
+                          "errors": errors.get(f"expectations.{code}", [])}
+                         for code, label in core_values()],
+        "expectations_errors": errors.get("expectations", []),
+        "writing_expectations": may_edit(plan, "set_expectations", request.user) and not plan.ended,
         "months": plan_months(plan, owner=report_may_start(plan=plan, user=request.user)) if plan.revision > 0 else [],
     }
