@@ -75,7 +75,18 @@ class ResultsQuerySerializer(serializers.Serializer):
 
 
 class EvaluationSerializer(serializers.Serializer):
-    period = serializers.ChoiceField(choices=PERIODS)
+    period = serializers.ChoiceField(choices=PERIODS, help_text="M01..M12, Q1..Q4, S1, S2 as the cycle's period type has them, or annual")
+
+
+class EvaluationStartedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    period = serializers.CharField()
+    start = serializers.DateField(help_text="the period's first day: plans active from it to its end are evaluated")
+    end = serializers.DateField()
+    unit_reviews_created = serializers.IntegerField()
+    assessments_created = serializers.IntegerField()
+    unit_reviews = serializers.IntegerField()
+    assessments = serializers.IntegerField()
 
 
 class CycleFilter(django_filters.FilterSet):
@@ -236,10 +247,11 @@ class CycleViewSet(
         self._overseer(cycle, hr_only=True)
         return self._hr_list(request, overdue_tasks(cycle), OverdueTaskSerializer)
 
-    @extend_schema(request=EvaluationSerializer, responses=EvaluationSerializer)
+    @extend_schema(request=EvaluationSerializer, responses=EvaluationStartedSerializer)
     @action(detail=True, methods=["post"])
     def evaluations(self, request, pk=None):
-        """HR starts an evaluation period (Q1-Q4 or annual); repeating it creates nothing twice."""
+        """HR starts an evaluation period (the cycle's months, quarters or semesters, in order, or
+        the annual one); repeating it creates nothing twice."""
         cycle = self.get_object()
         body = EvaluationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -247,7 +259,8 @@ class CycleViewSet(
             cycle=cycle, period=body.validated_data["period"], actor=request.user, origin=request_origin(request)
         )
         return Response(
-            {"id": evaluation.pk, "period": evaluation.period, "unit_reviews_created": reviews,
+            {"id": evaluation.pk, "period": evaluation.period, "start": evaluation.start, "end": evaluation.end,
+             "unit_reviews_created": reviews,
              "assessments_created": assessments,
              "unit_reviews": evaluation.unit_reviews.count(), "assessments": evaluation.assessments.count()},
             status=status.HTTP_201_CREATED if (reviews or assessments) else status.HTTP_200_OK,

@@ -97,10 +97,10 @@ class Filler:
         return self.run(
             f"""INSERT INTO processes_plan (version, created_at, updated_at, member_id, cycle_id, employee_id, unit_id, status,
                                             revision, submitted_at, approved_at, review_comment, start, "end", origin, ended,
-                                            leave_reason)
+                                            leave_reason, expectations)
                 SELECT 3, %s, %s, id, cycle_id, employee_id, unit_id, s, CASE WHEN s = 'approved' THEN 1 ELSE 0 END,
                        CASE WHEN s = 'draft' THEN NULL ELSE %s END, CASE WHEN s = 'approved' THEN %s ELSE NULL END, '',
-                       %s, %s, 'opening', '', ''
+                       %s, %s, 'opening', '', '', '{{}}'
                 FROM (SELECT m.*, {status} AS s FROM (SELECT m.*, (m.id * 7919) %% 100 AS b FROM processes_cyclemember m
                                                       WHERE m.cycle_id = %s) m) m""",
             [stamp, stamp, stamp, stamp, datetime.date(self.year, 1, 1), datetime.date(self.year, 12, 31), cycle_id],

@@ -8,6 +8,7 @@ from __future__ import annotations
 from processes.flows.plan import rater_plans
 from processes.models import Assessment, Plan, PlanResult, UnitReview
 from processes.services.evaluations import evaluation_start
+from processes.services.periods import periods_of
 from processes.services.scoring import assessment_rate, unit_review_approve, unit_review_set_predicate
 from workflow.engine import perform
 
@@ -44,6 +45,10 @@ def approve_all_plans(cycle) -> None:
 
 
 def start_evaluation(cycle, hr, period: str = "annual"):
+    """The period started, after the cycle's earlier periodic ones (HR starts them in order)."""
+    periods = periods_of(cycle.period_type)
+    for earlier in periods[:periods.index(period)] if period != "annual" else []:
+        evaluation_start(cycle=cycle, period=earlier, actor=hr)
     evaluation, _reviews, _assessments = evaluation_start(cycle=cycle, period=period, actor=hr)
     return evaluation
 

@@ -25,7 +25,7 @@ Status = Plan.Status
 # their SQL is compiled once (workflow.flows.compiled_query).
 RESULTS_OF_PLAN = compiled_query(
     lambda: PlanResult.objects.annotate(indicator_count=Count("indicators")).values(
-        "id", "title", "indicator_count", "supports_id", "supports__plan__employee_id", "supports__approved"
+        "id", "title", "kind", "indicator_count", "supports_id", "supports__plan__employee_id", "supports__approved"
     ).order_by("order", "id"),
     lookup="plan",
 )
@@ -105,17 +105,18 @@ class PlanFlow(AppraisalFlow):
     def supports_rater_results(self):
         if self._rater_plan_revision is None:
             return fsm.State.CONDITION(True)
+        # An additional result (tambahan) needs no cascade; if it names one, it must be valid.
         wrong = [
             r["title"]
             for r in self._results
-            if r["supports_id"] is None
-            or r["supports__plan__employee_id"] != self.member.rater_id
-            or not r["supports__approved"]
+            if (r["supports_id"] is None and r["kind"] == PlanResult.Kind.MAIN)
+            or (r["supports_id"] is not None
+                and (r["supports__plan__employee_id"] != self.member.rater_id or not r["supports__approved"]))
         ]
         if wrong:
             return fsm.State.CONDITION(
                 False,
-                _("Each result must name the approved result of your rater's plan that it supports; these do not: %(titles)s")
+                _("Each main result must name the approved result of your rater's plan that it supports; these do not: %(titles)s")
                 % {"titles": "; ".join(wrong)},
             )
         return fsm.State.CONDITION(True)

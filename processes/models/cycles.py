@@ -43,7 +43,12 @@ class Cycle(Document):
         CLOSED = "closed", _("Closed")
 
     class PeriodType(models.TextChoices):
+        """The periodic evaluation beside the annual one (PermenPANRB 6/2022: periodic evaluation
+        monthly, quarterly or per semester, as the agency sets it); "annual": the year's only."""
+
+        MONTHLY = "monthly", _("Monthly")
         QUARTERLY = "quarterly", _("Quarterly")
+        SEMESTER = "semester", _("Per semester")
         ANNUAL = "annual", _("Annual")
 
     document_type = "cycle"
@@ -78,7 +83,8 @@ class Cycle(Document):
         ordering = ["-year", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["draft", "opening", "open", "closed"]), name="cycle_status_valid"),
-            models.CheckConstraint(condition=Q(period_type__in=["quarterly", "annual"]), name="cycle_period_type_valid"),
+            models.CheckConstraint(condition=Q(period_type__in=["monthly", "quarterly", "semester", "annual"]),
+                                   name="cycle_period_type_valid"),
             models.UniqueConstraint(fields=["scope_key", "year", "period_type"], name="cycle_one_per_scope_year_period"),
         ]
 

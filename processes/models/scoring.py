@@ -11,7 +11,15 @@ from workflow.models import Document, FlowRef
 
 from .cycles import Cycle, CycleMember
 
-PERIODS = [("Q1", "Q1"), ("Q2", "Q2"), ("Q3", "Q3"), ("Q4", "Q4"), ("annual", _("Annual"))]
+# Evaluation periods: the periodic ones a cycle's period type chooses (months, quarters or
+# semesters) and the year's (processes/services/periods.py gives their dates and order).
+MONTH_NAMES = [_("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"), _("August"),
+               _("September"), _("October"), _("November"), _("December")]
+PERIODS = (
+    [(f"M{m:02d}", MONTH_NAMES[m - 1]) for m in range(1, 13)]
+    + [("Q1", "Q1"), ("Q2", "Q2"), ("Q3", "Q3"), ("Q4", "Q4"), ("S1", _("Semester 1")), ("S2", _("Semester 2")),
+       ("annual", _("Annual"))]
+)
 
 
 class Rating(models.TextChoices):
@@ -46,6 +54,9 @@ class Evaluation(models.Model):
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="evaluations")
     period = models.CharField(_("period"), max_length=6, choices=PERIODS)
+    # The period's first and last day in the cycle's year: the plans active in them are evaluated.
+    start = models.DateField(_("period start"), null=True)
+    end = models.DateField(_("period end"), null=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

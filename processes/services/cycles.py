@@ -150,7 +150,7 @@ def _check_cycle(*, name, year, units: list, plan_deadline, period_type) -> str:
         errors.add("plan_deadline", _("Give the plan deadline as a date."))
     elif plan_deadline.year not in (year, year - 1):
         errors.add("plan_deadline", _("The plan deadline must fall in the cycle's year."))
-    errors.choice("period_type", period_type, Cycle.PeriodType.values, _("Choose annual or quarterly."))
+    errors.choice("period_type", period_type, Cycle.PeriodType.values, _("Choose monthly, quarterly, semester or annual."))
     if not units:
         errors.add("units", _("Choose at least one unit."))
     errors.raise_any()

@@ -19,9 +19,9 @@ from org.models import Position, Unit
 from org.services import ReportingLineResolver
 from workflow.engine import UNCHANGED, edit, start_many
 
-from ..models import PERIODS, Assessment, BulkRun, Cycle, CycleMember, Evaluation, UnitReview
+from ..models import Assessment, BulkRun, Cycle, CycleMember, Evaluation, UnitReview
 from . import bulk_runs
-from .periods import evaluation_dates
+from .periods import evaluation_dates, periods_of
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +35,16 @@ def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = 
     created: dict = {}
 
     def change(flow) -> dict:
-        if period not in dict(PERIODS):
-            raise ValidationError({"period": [_("Choose Q1, Q2, Q3, Q4 or annual.")]})
-        if period != "annual" and flow.document.period_type != Cycle.PeriodType.QUARTERLY:
-            raise ValidationError({"period": [_("This cycle is evaluated annually only.")]})
         locked = flow.document
-        evaluation, new = Evaluation.objects.get_or_create(cycle=locked, period=period, defaults={"created_by": actor})
+        allowed = periods_of(locked.period_type)
+        if period not in allowed:
+            if locked.period_type == Cycle.PeriodType.ANNUAL:
+                raise ValidationError({"period": [_("This cycle is evaluated annually only.")]})
+            raise ValidationError({"period": [_("Choose one of: %(periods)s.") % {"periods": ", ".join(allowed)}]})
+        _refuse_out_of_order(locked, period, allowed)
+        first, last = evaluation_dates(locked.year, period)
+        evaluation, new = Evaluation.objects.get_or_create(cycle=locked, period=period,
+                                                           defaults={"created_by": actor, "start": first, "end": last})
         pending = _members_to_assess(locked, evaluation)
         count = pending.count()
         queued = count > settings.KINERJA_BULK_CHUNK_SIZE
@@ -66,6 +70,17 @@ def evaluation_start(*, cycle: Cycle, period: str, actor, origin: dict | None = 
 
     edit(cycle, "start_evaluation", actor=actor, change=change, origin=origin)
     return created["evaluation"], created["reviews"], created["assessments"]
+
+
+def _refuse_out_of_order(cycle: Cycle, period: str, allowed: list[str]) -> None:
+    """Periodic evaluations start in order: a period before an earlier one not started yet is
+    refused (the annual one may start whenever HR chooses)."""
+    if period == "annual":
+        return
+    started = set(Evaluation.objects.filter(cycle=cycle).values_list("period", flat=True))
+    missing = [earlier for earlier in allowed[:allowed.index(period)] if earlier not in started]
+    if missing:
+        raise ValidationError({"period": [_("Start %(earlier)s first: periods are evaluated in order.") % {"earlier": missing[0]}]})
 
 
 def evaluation_populate(evaluation_id: int, *, attempt: int | None = None, chunk_size: int | None = None) -> int:

@@ -7,8 +7,26 @@ import datetime
 
 from org.models import Employee
 
-# An evaluation period's months (issue of quarterly and annual cycles).
-PERIOD_MONTHS = {"Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "annual": (1, 12)}
+# An evaluation period's first and last month.
+PERIOD_MONTHS = {
+    **{f"M{m:02d}": (m, m) for m in range(1, 13)},
+    "Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12),
+    "S1": (1, 6), "S2": (7, 12),
+    "annual": (1, 12),
+}
+# The periodic evaluations of each period type, in order (the annual one follows them all).
+PERIODIC = {
+    "monthly": [f"M{m:02d}" for m in range(1, 13)],
+    "quarterly": ["Q1", "Q2", "Q3", "Q4"],
+    "semester": ["S1", "S2"],
+    "annual": [],
+}
+
+
+def periods_of(period_type: str) -> list[str]:
+    """The evaluation periods a cycle of ``period_type`` may start: its periodic ones in order,
+    then the annual one."""
+    return PERIODIC.get(period_type, []) + ["annual"]
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:

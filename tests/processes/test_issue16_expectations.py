@@ -89,3 +89,21 @@ def test_the_plan_page_lets_the_rater_write_them_and_shows_them_to_the_employee(
     employee.force_login(org.employee.user)
     shown = employee.get(f"/plans/{submitted.pk}/").content.decode()
     assert "Menjaga suasana kerja" in shown and 'name="expectation_harmony"' not in shown
+
+
+def test_an_additional_result_needs_no_cascade_but_a_main_one_does(org, approved_chain, cycle):
+    from ..factories import IndicatorFactory, PlanResultFactory
+
+    plan = plan_of(cycle, org.colleague)
+    main = PlanResultFactory(plan=plan, kind="main", supports=approved_chain["kabid_result"])
+    IndicatorFactory(result=main)
+    extra = PlanResultFactory(plan=plan, kind="additional", supports=None, title="Narasumber pelatihan")
+    IndicatorFactory(result=extra)
+    assert perform(plan, "submit", actor=org.colleague.user).document.status == "submitted"
+
+    other = plan_of(cycle, org.employee)
+    unsupported = PlanResultFactory(plan=other, kind="main", supports=None, title="Tanpa intervensi")
+    IndicatorFactory(result=unsupported)
+    with pytest.raises(InvalidTransition) as refused:
+        perform(other, "submit", actor=org.employee.user)
+    assert "Tanpa intervensi" in str(refused.value.message)

@@ -25,6 +25,7 @@ from processes.selectors.hr_dashboard import people_changes
 from processes.services.bulk_runs import cycle_resume
 from processes.services.cycles import cycle_open
 from processes.services.evaluations import evaluation_start
+from processes.services.periods import periods_of
 from processes.services.progress import max_age, progress_of, queue_refresh
 from workflow.engine import available_actions, perform
 
@@ -123,7 +124,8 @@ def cycle_progress_refresh(request, pk: int):
 
 def _forms(request, cycle: Cycle) -> dict:
     actions = available_actions(cycle, request.user)
-    periods = [(v, label) for v, label in PERIODS if cycle.period_type == Cycle.PeriodType.QUARTERLY or v == "annual"]
+    labels = dict(PERIODS)
+    periods = [(code, labels[code]) for code in periods_of(cycle.period_type)]
     unfinished = list(BulkRun.objects.filter(cycle=cycle).exclude(status=BulkRun.Status.FINISHED).order_by("pk"))
     return {"actions": actions, "periods": periods, "may_start": cycle.status == Cycle.Status.OPEN,
             "unfinished_runs": unfinished, "may_resume": bool(unfinished) or cycle.status == Cycle.Status.OPENING,
