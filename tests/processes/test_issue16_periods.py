@@ -39,7 +39,7 @@ def test_each_period_type_has_its_periods_in_order_then_the_year():
     assert evaluation_dates(2026, "S2") == (D(2026, 7, 1), D(2026, 12, 31))
 
 
-def test_a_period_is_refused_before_an_earlier_one_and_outside_the_cycles_type(org, django_capture_on_commit_callbacks):
+def test_a_period_is_refused_before_an_earlier_one_and_outside_the_cycles_type(org, django_capture_on_commit_callbacks, in_english):
     cycle = opened(org, "semester", django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError) as early:
         evaluation_start(cycle=cycle, period="S2", actor=org.hr)
