@@ -86,6 +86,9 @@ class PlanFlow(AppraisalFlow):
     def has_content(self):
         if not self._results:
             return fsm.State.CONDITION(False, _("The plan needs at least one result with an indicator."))
+        if not any(r["kind"] == PlanResult.Kind.MAIN for r in self._results):
+            # Additional results need no cascade; a plan of them alone would escape it.
+            return fsm.State.CONDITION(False, _("The plan needs at least one main result."))
         empty = [r["title"] for r in self._results if r["indicator_count"] == 0]
         if empty:
             return fsm.State.CONDITION(

@@ -3,6 +3,7 @@ approved versions, and the rater's approved results a result may support."""
 
 from __future__ import annotations
 
+from ..labels import core_values
 from ..models import Indicator, Plan, PlanResult
 
 
@@ -25,14 +26,17 @@ def rows_from_plan(plan: Plan) -> list[dict]:
 
 
 def versions_of(plan: Plan) -> list[dict]:
-    """The approved versions, newest first, with the labels of kinds and aspects."""
+    """The approved versions, newest first, with the labels of kinds and aspects and the leader's
+    expectations as approved."""
     kinds, aspects = dict(PlanResult.Kind.choices), dict(Indicator.Aspect.choices)
     return [
         {"revision": v.revision, "approved_at": v.approved_at, "approved_by": v.approved_by,
          "results": [{**r, "kind_display": kinds.get(r.get("kind"), r.get("kind")),
                       "indicators": [{**i, "aspect_display": aspects.get(i.get("aspect"), i.get("aspect"))}
                                      for i in r.get("indicators", [])]}
-                     for r in (v.content or {}).get("results", [])]}
+                     for r in (v.content or {}).get("results", [])],
+         "expectations": [{"label": label, "text": (v.content or {}).get("expectations", {}).get(code)}
+                          for code, label in core_values() if (v.content or {}).get("expectations", {}).get(code)]}
         for v in plan.versions.select_related("approved_by").order_by("-revision")
     ]
 

@@ -78,6 +78,8 @@ def _refuse_out_of_order(cycle: Cycle, period: str, allowed: list[str]) -> None:
     if period == "annual":
         return
     started = set(Evaluation.objects.filter(cycle=cycle).values_list("period", flat=True))
+    if period in started:  # started already (perhaps before the rule): starting it again picks up late plans
+        return
     missing = [earlier for earlier in allowed[:allowed.index(period)] if earlier not in started]
     if missing:
         raise ValidationError({"period": [_("Start %(earlier)s first: periods are evaluated in order.") % {"earlier": missing[0]}]})

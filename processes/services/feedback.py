@@ -18,6 +18,7 @@ from ..flows.base import days_from_now
 from ..models import Assessment, CycleMember, FeedbackRequest
 from ..rules import CORE_VALUES, RATINGS
 from .checks import Errors, require_role
+from .periods import PERIOD_MONTHS
 
 OPEN_FOR_FEEDBACK = (Assessment.Status.DRAFT, Assessment.Status.SUBMITTED)
 MAX_INVITEES = 50  # in one request
@@ -137,6 +138,5 @@ def respondents(assessment: Assessment) -> list[dict]:
 def period_months(assessment: Assessment) -> list[str]:
     """The months (YYYY-MM) an assessment's period covers."""
     year = assessment.cycle.year
-    quarter = {"Q1": 1, "Q2": 4, "Q3": 7, "Q4": 10}.get(assessment.period)
-    months = range(quarter, quarter + 3) if quarter else range(1, 13)
-    return [datetime.date(year, m, 1).strftime("%Y-%m") for m in months]
+    first, last = PERIOD_MONTHS.get(assessment.period, (1, 12))
+    return [datetime.date(year, m, 1).strftime("%Y-%m") for m in range(first, last + 1)]

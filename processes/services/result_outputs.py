@@ -34,7 +34,15 @@ RATIFIED_MARK = "Ditetapkan / Ratified"
 # From the forum's approval (issued) the result is a document the employee may object to.
 DOCUMENT_STATUSES = RESULT_SHOWN
 
-PERIOD_LABELS = {"Q1": "Triwulan I / Q1", "Q2": "Triwulan II / Q2", "Q3": "Triwulan III / Q3", "Q4": "Triwulan IV / Q4"}
+MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November",
+             "Desember"]
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+             "December"]
+PERIOD_LABELS = {
+    "Q1": "Triwulan I / Q1", "Q2": "Triwulan II / Q2", "Q3": "Triwulan III / Q3", "Q4": "Triwulan IV / Q4",
+    "S1": "Semester I / S1", "S2": "Semester II / S2",
+    **{f"M{m:02d}": f"{MONTHS_ID[m - 1]} / {MONTHS_EN[m - 1]}" for m in range(1, 13)},
+}
 # How the rule set derives the annual predicate of someone with several plans (processes/selectors/annual.py).
 ANNUAL_OPTION_LABELS = {
     "most_months": gettext_lazy("the plan that covers the most months (a tie: the later plan)"),
@@ -57,7 +65,7 @@ def ratified_results(cycle, *, unit_id: int | None = None, period: str | None = 
     return results
 
 
-def _period(assessment: Assessment) -> str:
+def period_label(assessment: Assessment) -> str:
     return f"{PERIOD_LABELS.get(assessment.period, _('Annual'))} {assessment.cycle.year}"
 
 
@@ -120,7 +128,7 @@ def evaluation_document_pdf(assessment: Assessment) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
                             title=_("Employee Performance Evaluation Document"), subject=mark)
     rows = [
-        [_("Period"), _period(assessment)],
+        [_("Period"), period_label(assessment)],
         [_("Employee"), _person(employee)],
         [_("Employment type"), employee.get_employment_type_display()],
         [_("Rank/grade (pangkat/golongan)"), grade_label(assessment.member.grade or employee.grade) or "-"],

@@ -107,3 +107,22 @@ def test_an_additional_result_needs_no_cascade_but_a_main_one_does(org, approved
     with pytest.raises(InvalidTransition) as refused:
         perform(other, "submit", actor=org.employee.user)
     assert "Tanpa intervensi" in str(refused.value.message)
+
+
+def test_a_plan_of_additional_results_alone_is_refused(org, approved_chain, cycle):
+    from ..factories import IndicatorFactory, PlanResultFactory
+
+    plan = plan_of(cycle, org.colleague)
+    IndicatorFactory(result=PlanResultFactory(plan=plan, kind="additional", supports=None))
+    with pytest.raises(InvalidTransition) as refused:
+        perform(plan, "submit", actor=org.colleague.user)
+    assert "main result" in str(refused.value.message) or "utama" in str(refused.value.message)
+
+
+def test_the_approved_versions_on_the_page_show_the_expectations_as_approved(org, submitted):
+    plan_set_expectations(plan=submitted, actor=org.kabid.user, expectations={"competence": "Menguasai SIASN"})
+    perform(submitted, "approve", actor=org.kabid.user)
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(org.employee.user)
+    versions = page.get(f"/plans/{submitted.pk}/").content.decode().split('id="versions"', 1)[1]
+    assert "Menguasai SIASN" in versions

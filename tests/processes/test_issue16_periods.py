@@ -85,3 +85,17 @@ def test_the_api_answers_the_periods_dates_and_refuses_one_out_of_order(org, dja
     assert hr.post(url, {"period": "Q2"}, format="json").status_code == 400
     started = hr.post(url, {"period": "Q1"}, format="json").json()
     assert (started["period"], started["start"], started["end"]) == ("Q1", "2026-01-01", "2026-03-31")
+
+
+def test_a_monthly_assessment_reads_the_public_feedback_of_its_month_and_prints_its_month(org, django_capture_on_commit_callbacks):
+    from processes.services.feedback import period_months
+    from processes.services.result_outputs import period_label
+
+    cycle = opened(org, "monthly", django_capture_on_commit_callbacks)
+    with at(1, 5):
+        approve_all_plans(cycle)
+    for period in ("M01", "M02", "M03"):
+        evaluation = evaluation_start(cycle=cycle, period=period, actor=org.hr)[0]
+    assessment = Assessment.objects.filter(evaluation=evaluation).select_related("cycle").first()
+    assert period_months(assessment) == ["2026-03"]
+    assert period_label(assessment) == "Maret / March 2026"
