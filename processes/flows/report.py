@@ -38,8 +38,7 @@ class ReportFlow(AppraisalFlow):
         plan, report = self.document.plan, self.document
         if not plan.ended:
             return False
-        gone = plan.ended == plan.Ended.LEAVE and plan.end < timezone.localdate()
-        return (report.cycle.year, report.month) > (plan.end.year, plan.end.month) or gone
+        return (report.cycle.year, report.month) > (plan.end.year, plan.end.month) or plan.employee_has_left
 
     def allowed_actions(self, user) -> list[str]:
         # A closed report asks nothing of the employee: neither a submit nor a return to them.

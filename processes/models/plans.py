@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Employee, LeaveReason, Unit
@@ -88,6 +89,11 @@ class Plan(Document):
     def is_ended(self) -> bool:
         """A move or a leave closed the period: no step of the plan remains."""
         return bool(self.ended)
+
+    @property
+    def employee_has_left(self) -> bool:
+        """A leave ended the plan and its date has come: nothing more is asked of the employee."""
+        return self.ended == self.Ended.LEAVE and self.end < timezone.localdate()
 
     def covers_month(self, year: int, month: int) -> bool:
         """Whether any day of the month falls in the plan's period."""

@@ -235,22 +235,8 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
         if period is None:  # a PPPK whose contract does not reach into the year
             continue
         periods[employee_id] = period
-        line = resolver.resolve(position_id)
-        superior_position = resolver.superior_of.get(position_id)
-        superior_id = line.raters_superior_id
-        superior_position_id = resolver.superior_of.get(superior_position) if superior_position else None
-        # A rater with no superior in scope (the agency head's rater): the cycle's deciding official.
-        fallback = raters_superior_for(employee_id=employee_id, rater_id=line.rater_id, raters_superior_id=superior_id,
-                                       deciding=deciding)
-        if fallback is not None:
-            superior_id, superior_position_id = fallback
-        members.append(
-            CycleMember(
-                cycle=cycle, employee_id=employee_id, unit_id=unit_id, position_id=position_id,
-                rater_id=line.rater_id, rater_position_id=superior_position,
-                raters_superior_id=superior_id, raters_superior_position_id=superior_position_id, grade=grade,
-            )
-        )
+        members.append(CycleMember(cycle=cycle, employee_id=employee_id, unit_id=unit_id, position_id=position_id, grade=grade,
+                                   **member_line(resolver, position_id, employee_id, deciding)))
     if not members:
         return
     members = CycleMember.objects.bulk_create(members)
@@ -262,6 +248,24 @@ def _populate_chunk(cycle: Cycle, rows: list[tuple], resolver: ReportingLineReso
               start=periods[m.employee_id][0], end=periods[m.employee_id][1]) for m in members],
         data={"cycle": cycle.pk},
     )
+
+
+def member_line(resolver: ReportingLineResolver, position_id: int, employee_id: int, deciding: Employee | None) -> dict:
+    """A member record's reporting line for a position, as the cycle's opening, a join and a
+    move resolve it: the rater (the holder of the superior position, or its Plt; never the
+    employee), the rater's seat, and the rater's superior with theirs; a rater with no superior
+    in scope (the agency head's rater) gets the cycle's deciding official."""
+    line = resolver.resolve(position_id)
+    rater_id = line.rater_id if line.rater_id != employee_id else None
+    seat = resolver.superior_of.get(position_id)
+    superior_id = line.raters_superior_id
+    superior_seat = resolver.superior_of.get(seat) if seat else None
+    fallback = raters_superior_for(employee_id=employee_id, rater_id=rater_id, raters_superior_id=superior_id, deciding=deciding)
+    if fallback is not None:
+        superior_id, superior_seat = fallback
+    # The seat is kept even when vacant: an acting official appointed to it later finds its tasks.
+    return {"rater_id": rater_id, "rater_position_id": seat, "raters_superior_id": superior_id,
+            "raters_superior_position_id": superior_seat}
 
 
 def member_correct_reporting_line(

@@ -36,7 +36,7 @@ from workflow.flows import Notice
 from workflow.locking import lock_rows
 
 from ..models import Cycle, CycleMember, MonthlyReport, Plan
-from .cycles import deciding_official_of, member_correct_reporting_line, raters_superior_for
+from .cycles import deciding_official_of, member_correct_reporting_line, member_line
 from .periods import plan_period, year_bounds
 
 
@@ -225,8 +225,7 @@ def _close_reports(plan: Plan, *, actor, origin) -> None:
     """The reports an ended plan no longer asks of its employee: months after its end and, once a
     leaver's date has come, every report still waiting for them (a submitted one stays with
     the rater). The report's ``close_period`` edit records it and its flow drops the task."""
-    last, today = plan.end, timezone.localdate()
-    gone = plan.ended == Plan.Ended.LEAVE and last < today
+    last, gone = plan.end, plan.employee_has_left
     waiting = MonthlyReport.objects.filter(plan=plan).exclude(status=MonthlyReport.Status.ACCEPTED)
     for report in waiting.order_by("month"):
         after_end = (plan.cycle.year, report.month) > (last.year, last.month)
@@ -284,19 +283,9 @@ def changes_take_effect(today: datetime.date | None = None) -> dict:
 
 def _start_plan(cycle, employee, position, period, plan_origin, *, actor, origin, resolver, previous: Plan | None = None) -> Plan:
     resolver = resolver or ReportingLineResolver(on=period[0])
-    line = resolver.resolve(position.pk)
-    superior_position = resolver.superior_of.get(position.pk)
-    superior_id = line.raters_superior_id
-    superior_position_id = resolver.superior_of.get(superior_position) if superior_position else None
-    fallback = raters_superior_for(employee_id=employee.pk, rater_id=line.rater_id, raters_superior_id=superior_id,
-                                   deciding=deciding_official_of(cycle))
-    if fallback is not None:
-        superior_id, superior_position_id = fallback
-    member = CycleMember.objects.create(
-        cycle=cycle, employee=employee, unit_id=position.unit_id, position=position,
-        rater_id=line.rater_id if line.rater_id != employee.pk else None, rater_position_id=superior_position,
-        raters_superior_id=superior_id, raters_superior_position_id=superior_position_id, grade=employee.grade,
-    )
+    member = CycleMember.objects.create(cycle=cycle, employee=employee, unit_id=position.unit_id, position=position,
+                                        grade=employee.grade, **member_line(resolver, position.pk, employee.pk,
+                                                                            deciding_official_of(cycle)))
     record(member, plan_origin, actor=actor, created=True, origin=origin,
            data={"start": period[0].isoformat(), "position": position.pk, "unit": position.unit_id,
                  "rater": member.rater_id, "previous_plan": previous.pk if previous else None})
@@ -324,28 +313,25 @@ def _reseat_rated(cycle: Cycle, employee: Employee, *, actor, origin, resolver: 
         held |= Q(position_id__in=below)
     # Running plans; with ``include_ended`` (a leaver), ended ones too: they are still evaluated.
     running = {} if include_ended else {"plan__ended": ""}
-    rated = (CycleMember.objects.filter(held, cycle=cycle, **running)
-             .exclude(employee=employee).select_related("cycle", "unit", "employee"))
+    rated = list(CycleMember.objects.filter(held, cycle=cycle, **running)
+                 .exclude(employee=employee).select_related("cycle", "unit", "employee"))
     deciding = deciding_official_of(cycle)
+    lines = {member.pk: member_line(resolver, member.position_id, member.employee_id, deciding) for member in rated}
+    people = Employee.objects.in_bulk({pk for line in lines.values() for pk in (line["rater_id"], line["raters_superior_id"]) if pk})
     changed = 0
     for member in rated:
-        line = resolver.resolve(member.position_id)
-        rater = line.rater_id if line.rater_id != member.employee_id else None
-        superior = line.raters_superior_id
-        fallback = raters_superior_for(employee_id=member.employee_id, rater_id=rater, raters_superior_id=superior, deciding=deciding)
-        if fallback is not None:
-            superior = fallback[0]
+        line = lines[member.pk]
+        rater, superior = line["rater_id"], line["raters_superior_id"]
         if (rater, superior) == (member.rater_id, member.raters_superior_id):
             continue
         left = employee.pk in (member.rater_id, member.raters_superior_id)
         reason = (_("%(name)s left the position on %(date)s.") if left else _("%(name)s took up the position on %(date)s."))
         member_correct_reporting_line(
             member=member, actor=actor, origin=origin,
-            rater=Employee.objects.filter(pk=rater).first() if rater else None,
-            raters_superior=Employee.objects.filter(pk=superior).first() if superior else None,
+            rater=people.get(rater), raters_superior=people.get(superior),
             reason=reason % {"name": employee.name, "date": on.isoformat()},
             # The seat, not the post its holder has: a Plt resolved as rater acts for the seat.
-            rater_position_id=resolver.superior_of.get(member.position_id) if rater else None,
+            rater_position_id=line["rater_position_id"],
         )
         changed += 1
     return changed

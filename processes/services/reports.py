@@ -43,17 +43,12 @@ def _build(plan: Plan, month: int) -> MonthlyReport:
     )
 
 
-def _gone(plan: Plan) -> bool:
-    """The employee has left (their leave's date has come): nothing more is asked of them."""
-    return plan.ended == Plan.Ended.LEAVE and plan.end < timezone.localdate()
-
-
 def reports_create(plans, month: int) -> list[MonthlyReport]:
     """Create the month's reports of approved plans that have none yet, with their first audit
     event and the employee's task (the engine's ``start_many``): in bulk, and safe to run again."""
     # A plan's reports are the months its period touches: a moved employee still reports the days
     # before the move on the old plan, a leaver the days before their leave.
-    plans = [p for p in plans if p.revision > 0 and p.covers_month(p.cycle.year, month) and not _gone(p)]
+    plans = [p for p in plans if p.revision > 0 and p.covers_month(p.cycle.year, month) and not p.employee_has_left]
     existing = set(
         MonthlyReport.objects.filter(plan__in=plans, month=month).values_list("plan_id", flat=True)
     )
@@ -99,7 +94,7 @@ def report_for_month(*, plan: Plan, month, actor) -> tuple[MonthlyReport, bool]:
     if not plan.covers_month(plan.cycle.year, month):
         raise ValidationError({"month": [_("The plan's period (%(start)s to %(end)s) does not include that month.")
                                          % {"start": plan.start, "end": plan.end}]})
-    if _gone(plan):
+    if plan.employee_has_left:
         raise InvalidTransition(_("The employee has left; the plan starts no more reports."), status=plan.status)
     try:
         created = reports_create([Plan.objects.select_related("cycle", "member__employee", "member__rater").get(pk=plan.pk)], month)

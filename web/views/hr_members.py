@@ -11,12 +11,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from config.request_origin import request_origin
+from notifications.messages import long_date
 from org.models import Employee, Position
 from org.services import units_within
 from processes.models import CycleMember, Plan
@@ -92,20 +92,16 @@ def _officials(cycle):
             .distinct().order_by("name")[:500])
 
 
-def _day(day) -> str:
-    return date_format(day, "j F Y")
-
-
 def _member_call(request, op: str, member: CycleMember, data: dict):
     origin = request_origin(request)
     name = member.employee.name
     if op == "move":
         return (lambda: member_move(member=member, position=data["position"], on=data["date"], actor=request.user, origin=origin),
                 _("%(employee)s moves on %(date)s: the plan ended the day before and a new plan started.")
-                % {"employee": name, "date": _day(data["date"])})
+                % {"employee": name, "date": long_date(data["date"])})
     if op == "leave":
         return (lambda: member_leave(member=member, on=data["date"], reason=data["reason"], actor=request.user, origin=origin),
-                _("%(employee)s leaves on %(date)s: the plan ended the day before.") % {"employee": name, "date": _day(data["date"])})
+                _("%(employee)s leaves on %(date)s: the plan ended the day before.") % {"employee": name, "date": long_date(data["date"])})
     return (lambda: member_correct_reporting_line(
         member=member, actor=request.user, rater=data["rater"], raters_superior=data["raters_superior"],
         reason=data["reason"], origin=origin,
@@ -163,7 +159,7 @@ def _post_join(request, cycle, form: JoinForm) -> int:
     errors = attempt(request, lambda: member_join(cycle=cycle, employee=data["employee"], start_on=data["start"],
                                                   actor=request.user, origin=request_origin(request)),
                      success=_("%(employee)s joins the cycle from %(date)s with a new plan in draft.")
-                     % {"employee": data["employee"].name, "date": _day(data["start"])})
+                     % {"employee": data["employee"].name, "date": long_date(data["start"])})
     if errors is None:
         return 200
     add_errors(form, errors)
